@@ -1,0 +1,56 @@
+import type { StoreLayout } from '../core/workspace/layout';
+
+/** Parsed command line: positionals and --options (repeatable options collect into arrays). */
+export interface CliArgs {
+  positionals: string[];
+  options: Record<string, string | boolean | string[] | undefined>;
+  /** Everything after a bare `--` (the user command of `lathe run`). */
+  rest: string[];
+}
+
+export interface CliContext {
+  cwd: string;
+  args: CliArgs;
+  json: boolean;
+  /** Opens (and creates if needed) the workspace store above cwd. */
+  store(): Promise<StoreLayout>;
+  /** Human-readable output line (suppressed with --json). */
+  print(line: string): void;
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  description: string;
+}
+
+/**
+ * One CLI command. `run` returns the result object printed with --json; `format` renders it for humans.
+ * Throw LatheError for failures: the CLI prints one line and exits non-zero.
+ */
+export interface CliCommand<R = unknown> {
+  /** Words that select it, e.g. ['data', 'add']. */
+  path: string[];
+  usage: string;
+  summary: string;
+  options?: Record<string, OptionSpec>;
+  run(ctx: CliContext): Promise<R>;
+  format?(result: R): string;
+}
+
+export function stringOption(args: CliArgs, name: string): string | undefined {
+  const v = args.options[name];
+  if (Array.isArray(v)) return v[v.length - 1];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function listOption(args: CliArgs, name: string): string[] {
+  const v = args.options[name];
+  if (Array.isArray(v)) return v;
+  return typeof v === 'string' ? [v] : [];
+}
+
+export function flag(args: CliArgs, name: string): boolean {
+  return args.options[name] === true;
+}
