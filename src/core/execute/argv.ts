@@ -1,0 +1,54 @@
+import { LatheError } from '../workspace/errors';
+
+/**
+ * Split a command line into argv the way a POSIX shell splits words (single quotes, double quotes with \" \\ \$
+ * escapes, backslash escapes), without any expansion. The result is spawned without a shell, so user values never
+ * meet shell syntax.
+ */
+export function splitCommandLine(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let i = 0;
+  while (i < line.length) {
+    const c = line[i];
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new LatheError('usage', `unterminated single quote in: ${line}`);
+      word += line.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '"') {
+      i++;
+      for (;;) {
+        if (i >= line.length) throw new LatheError('usage', `unterminated double quote in: ${line}`);
+        const d = line[i];
+        if (d === '"') break;
+        if (d === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) {
+          word += line[i + 1];
+          i += 2;
+        } else {
+          word += d;
+          i++;
+        }
+      }
+      inWord = true;
+      i++;
+    } else if (c === '\\' && i + 1 < line.length) {
+      word += line[i + 1];
+      inWord = true;
+      i += 2;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+      i++;
+    } else {
+      word += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(word);
+  return words;
+}
