@@ -4,7 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { build } from './build.mjs';
-import { ensureNodeModules, projectRoot, run } from './lib/ensure.mjs';
+import { ensureAptPackages, ensureNodeModules, projectRoot, run } from './lib/ensure.mjs';
+
+/** What the unit suite runs for real: git repositories, Python scripts, sklearn's CSV data sets. */
+const UNIT_APT_PACKAGES = ['git', 'python3', 'python3-sklearn'];
 
 const SUITES = ['unit', 'server', 'e2e'];
 const chosen = process.argv.slice(2).filter((a) => SUITES.includes(a));
@@ -20,6 +23,12 @@ function testFiles(dir) {
     .sort();
 }
 
+// Tests commit to real git repositories; a fresh machine has no git identity.
+const gitIdentity = {
+  GIT_AUTHOR_NAME: 'Lathe Tests', GIT_AUTHOR_EMAIL: 'tests@lathe.invalid',
+  GIT_COMMITTER_NAME: 'Lathe Tests', GIT_COMMITTER_EMAIL: 'tests@lathe.invalid',
+};
+
 function runSuite(name, files, concurrency) {
   const tap = path.join(outDir, `${name}.tap`);
   const args = [
@@ -31,13 +40,14 @@ function runSuite(name, files, concurrency) {
     ...files,
   ];
   console.log(`\n[lathe] suite ${name}: ${files.length} files`);
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: projectRoot, env: { ...process.env, LATHE_TEST_OUTPUT: outDir } });
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: projectRoot, env: { ...gitIdentity, ...process.env, LATHE_TEST_OUTPUT: outDir } });
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const count = (key) => Number(text.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
   return { name, pass: count('pass'), fail: count('fail') + (r.status !== 0 && count('fail') === 0 ? 1 : 0), skipped: count('skipped') };
 }
 
 ensureNodeModules();
+ensureAptPackages(UNIT_APT_PACKAGES);
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 await build();

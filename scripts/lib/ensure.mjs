@@ -1,6 +1,6 @@
 // Idempotent installers used by `npm start`, `npm test` and `npm run bench` (plain Node: runs before npm install).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const projectRoot = path.resolve(new URL('../..', import.meta.url).pathname);
@@ -13,14 +13,17 @@ export function run(cmd, args, options = {}) {
   return r;
 }
 
-/** npm ci when node_modules is missing or older than the lock file. */
+/**
+ * npm ci when node_modules is missing or older than the lock file. npm rewrites its own hidden lock file
+ * (node_modules/.package-lock.json) on every install, so it tells whether node_modules matches package-lock.json
+ * whichever way the dependencies were installed.
+ */
 export function ensureNodeModules() {
   const lock = path.join(projectRoot, 'package-lock.json');
-  const stamp = path.join(projectRoot, 'node_modules', '.lathe-installed');
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= statSync(lock).mtimeMs) return;
+  const installed = path.join(projectRoot, 'node_modules', '.package-lock.json');
+  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
   console.log('[lathe] installing npm dependencies (npm ci)');
   run('npm', ['ci', '--no-audit', '--no-fund']);
-  writeFileSync(stamp, new Date().toISOString());
 }
 
 function dpkgInstalled(pkg) {

@@ -37,6 +37,8 @@ export interface CliCommand<R = unknown> {
   options?: Record<string, OptionSpec>;
   run(ctx: CliContext): Promise<R>;
   format?(result: R): string;
+  /** The process exit code for a successful `run` (default 0): `lathe run` exits with its command's code. */
+  exitCode?(result: R): number;
 }
 
 export function stringOption(args: CliArgs, name: string): string | undefined {

@@ -33,7 +33,8 @@ function parse(command: CliCommand, tail: string[]): CliArgs {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, spec] of Object.entries(command.options ?? {})) {
-    options[name] = { type: spec.type, multiple: spec.multiple, short: spec.short };
+    // parseArgs rejects keys that are present but undefined
+    options[name] = { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) };
   }
   const parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true });
   return { positionals: parsed.positionals, options: parsed.values as CliArgs['options'], rest };
@@ -53,7 +54,8 @@ function helpFor(command: CliCommand): string {
 
 /** Run the CLI; returns the exit code (the caller decides whether to exit). */
 export async function main(argv: string[], cwd = process.cwd()): Promise<number> {
-  const json = argv.includes('--json');
+  // only lathe's own options: `lathe run -- tool --json` passes --json to the tool
+  const json = (argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv).includes('--json');
   const fail = (code: string, message: string, exit: number): number => {
     if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code, message } }) + '\n');
     else process.stderr.write(`lathe: ${message}\n`);
@@ -91,7 +93,7 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
       const text = selected.command.format(result);
       if (text) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     }
-    return 0;
+    return selected.command.exitCode?.(result) ?? 0;
   } catch (e) {
     if (isLatheError(e)) return fail(e.code, describeError(e), e.code === 'usage' ? EXIT_USAGE : EXIT_FAILURE);
     return fail('internal', describeError(e), EXIT_FAILURE);

@@ -1,5 +1,9 @@
 import type { CliCommand } from '../command';
+import { dataCommands } from './data';
 import { initCommand } from './init';
+import { modelCommands } from './model';
+import { runCommand } from './run';
+import { runsCommands } from './runs';
 
 /** Every CLI command. Feature folders add theirs here. */
-export const commands: CliCommand<any>[] = [initCommand];
+export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands];

@@ -5,7 +5,7 @@ import { LatheError } from './errors';
 
 const RETRY_MS = 20;
 
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

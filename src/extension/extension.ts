@@ -1,0 +1,55 @@
+import * as vscode from 'vscode';
+import { Commands, Views } from '../shared/ids';
+import { registerDatasetCommands } from './commands/datasetCommands';
+import { registerModelCommands } from './commands/modelCommands';
+import { ActiveRuns, registerRunCommands } from './commands/runCommands';
+import { Services } from './services';
+import { RunStatusBar } from './statusBar';
+import { DatasetsTree } from './trees/datasetsTree';
+import { ModelsTree } from './trees/modelsTree';
+import { RunsTree } from './trees/runsTree';
+import { LatheWorkspace } from './workspace';
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const ws = await LatheWorkspace.open();
+  if (!ws) return;
+  const services = new Services(ws);
+  const active = new ActiveRuns();
+  const datasets = new DatasetsTree(ws);
+  const models = new ModelsTree(ws);
+  const runs = new RunsTree(ws);
+  const statusBar = new RunStatusBar(ws, active);
+  const runsView = vscode.window.createTreeView(Views.runs, { treeDataProvider: runs, canSelectMany: true, showCollapseAll: true });
+
+  context.subscriptions.push(
+    ws,
+    services,
+    active,
+    statusBar,
+    runsView,
+    vscode.window.createTreeView(Views.datasets, { treeDataProvider: datasets, showCollapseAll: true }),
+    vscode.window.createTreeView(Views.models, { treeDataProvider: models, showCollapseAll: true }),
+    ws.onDidChange((area) => (area === 'datasets' ? datasets : area === 'models' ? models : runs).refresh()),
+    vscode.commands.registerCommand(Commands.refresh, () => {
+      datasets.refresh();
+      models.refresh();
+      runs.refresh();
+    }),
+    vscode.commands.registerCommand(Commands.showOutput, () => services.output.show()),
+    vscode.commands.registerCommand(
+      Commands.initWorkspace,
+      services.command('Initialise Workspace', async () => {
+        await ws.writable();
+        vscode.window.showInformationMessage(`Lathe: store ready at ${ws.layout.store}.`);
+      }),
+    ),
+    ...registerDatasetCommands(services),
+    ...registerModelCommands(services),
+    ...registerRunCommands(services, active),
+  );
+  services.output.info(`Lathe active in ${ws.layout.root}`);
+}
+
+export function deactivate(): void {
+  // everything is disposed through context.subscriptions
+}

@@ -1,0 +1,74 @@
+import * as vscode from 'vscode';
+import { listRuns, type RunRecord } from '../../core/runs';
+import { Commands, TreeContext } from '../../shared/ids';
+import { formatAge, formatDuration, formatNumber } from '../util/format';
+import type { LatheWorkspace } from '../workspace';
+
+type RunStatus = RunRecord['status'];
+
+const GROUPS: { status: RunStatus; label: string; icon: vscode.ThemeIcon }[] = [
+  { status: 'running', label: 'Running', icon: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')) },
+  { status: 'completed', label: 'Completed', icon: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')) },
+  { status: 'failed', label: 'Failed', icon: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')) },
+  { status: 'cancelled', label: 'Cancelled', icon: new vscode.ThemeIcon('circle-slash') },
+];
+
+export type RunNode = { kind: 'group'; status: RunStatus; runs: RunRecord[] } | { kind: 'run'; run: RunRecord };
+
+/** Runs grouped by status, newest first; the running group is live (spinning icons). */
+export class RunsTree implements vscode.TreeDataProvider<RunNode> {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changed.event;
+  constructor(private readonly ws: LatheWorkspace) {}
+
+  refresh(): void {
+    this.changed.fire();
+  }
+
+  async getChildren(node?: RunNode): Promise<RunNode[]> {
+    if (!node) {
+      const runs = await listRuns(this.ws.layout);
+      const max = vscode.workspace.getConfiguration('lathe').get<number>('runs.maxShown', 200);
+      return GROUPS.map((g) => ({ kind: 'group' as const, status: g.status, runs: runs.filter((r) => r.status === g.status).slice(0, max) })).filter(
+        (g) => g.runs.length > 0,
+      );
+    }
+    return node.kind === 'group' ? node.runs.map((run) => ({ kind: 'run', run })) : [];
+  }
+
+  getTreeItem(node: RunNode): vscode.TreeItem {
+    const group = GROUPS.find((g) => g.status === (node.kind === 'group' ? node.status : node.run.status)) ?? GROUPS[0];
+    if (node.kind === 'group') {
+      const item = new vscode.TreeItem(group.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `runs:${node.status}`;
+      item.description = String(node.runs.length);
+      item.contextValue = TreeContext.runGroup;
+      return item;
+    }
+    const { run } = node;
+    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `run:${run.id}`;
+    const metrics = Object.entries(run.summary ?? {})
+      .slice(0, 3)
+      .map(([k, v]) => `${k}=${formatNumber(v)}`);
+    const timing = run.status === 'running' ? `started ${formatAge(run.startedAt)}` : formatDuration(run.durationMs);
+    item.description = [...metrics, timing].filter(Boolean).join(' · ');
+    item.iconPath = group.icon;
+    item.contextValue = run.status === 'running' ? TreeContext.runRunning : TreeContext.run;
+    const params = Object.entries(run.params ?? {})
+      .map(([k, v]) => `\`${k}\`=${String(v)}`)
+      .join(', ');
+    item.tooltip = new vscode.MarkdownString(
+      [
+        `**${run.name}** (${run.id}) — ${run.status}${run.exitCode !== undefined && run.exitCode !== null ? `, exit ${run.exitCode}` : ''}`,
+        `\`${run.command.join(' ')}\``,
+        params ? `Params: ${params}` : '',
+        run.error ? `Error: ${run.error}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+    item.command = { command: Commands.showRunDetails, title: 'Show Run Details', arguments: [node] };
+    return item;
+  }
+}

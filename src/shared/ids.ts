@@ -1,0 +1,51 @@
+/**
+ * Command, view and context ids: declared once here, used by the extension and checked against
+ * package.json's contributions by a unit test (test/unit/manifest.test.ts).
+ */
+export const Views = {
+  container: 'lathe',
+  datasets: 'lathe.datasets',
+  models: 'lathe.models',
+  runs: 'lathe.runs',
+} as const;
+
+export const Commands = {
+  refresh: 'lathe.refresh',
+  initWorkspace: 'lathe.initWorkspace',
+  showOutput: 'lathe.showOutput',
+
+  trackDataset: 'lathe.dataset.track',
+  checkoutDataset: 'lathe.dataset.checkout',
+  diffDataset: 'lathe.dataset.diff',
+  diffDatasetWithPrevious: 'lathe.dataset.diffWithPrevious',
+  copyDatasetPath: 'lathe.dataset.copyPath',
+  revealDataset: 'lathe.dataset.reveal',
+  pushDatasets: 'lathe.dataset.push',
+  pullDatasets: 'lathe.dataset.pull',
+
+  registerModel: 'lathe.model.register',
+  setModelAlias: 'lathe.model.setAlias',
+  exportModel: 'lathe.model.export',
+  showModelLineage: 'lathe.model.showLineage',
+  showModelDetails: 'lathe.model.show',
+
+  runExperiment: 'lathe.run.start',
+  cancelRun: 'lathe.run.cancel',
+  openRunLogs: 'lathe.run.openLogs',
+  compareRuns: 'lathe.run.compare',
+  deleteRun: 'lathe.run.delete',
+  showRunDetails: 'lathe.run.show',
+} as const;
+
+export type CommandId = (typeof Commands)[keyof typeof Commands];
+
+/** Tree item contextValues, used in package.json `when` clauses of context menus. */
+export const TreeContext = {
+  dataset: 'lathe.dataset',
+  datasetVersion: 'lathe.datasetVersion',
+  model: 'lathe.model',
+  modelVersion: 'lathe.modelVersion',
+  runGroup: 'lathe.runGroup',
+  run: 'lathe.run',
+  runRunning: 'lathe.run.running',
+} as const;
