@@ -1,3 +1,4 @@
+import { LatheError } from '../core/workspace/errors';
 import type { StoreLayout } from '../core/workspace/layout';
 
 /** Parsed command line: positionals and --options (repeatable options collect into arrays). */
@@ -55,4 +56,11 @@ export function listOption(args: CliArgs, name: string): string[] {
 
 export function flag(args: CliArgs, name: string): boolean {
   return args.options[name] === true;
+}
+
+/** The positional argument at `index`, or a usage error naming what is missing. */
+export function positional(args: CliArgs, index: number, what: string, usage: string): string {
+  const value = args.positionals[index];
+  if (!value) throw new LatheError('usage', `missing ${what}`, { hint: `usage: lathe ${usage}` });
+  return value;
 }

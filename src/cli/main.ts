@@ -7,9 +7,10 @@ import { commands } from './commands';
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-function usageText(): string {
-  const lines = ['usage: lathe <command> [options] [--json]', '', 'commands:'];
-  for (const c of commands) lines.push(`  ${c.usage.padEnd(58)} ${c.summary}`);
+/** The command list, or a group's (`lathe model` lists the model commands). */
+function usageText(group?: string): string {
+  const lines = [`usage: lathe ${group ?? '<command>'}${group ? ' <command>' : ''} [options] [--json]`, '', 'commands:'];
+  for (const c of commands) if (!group || c.path[0] === group) lines.push(`  ${c.usage.padEnd(58)} ${c.summary}`);
   return lines.join('\n');
 }
 
@@ -66,6 +67,11 @@ export async function main(argv: string[], cwd = process.cwd()): Promise<number>
     return argv.length === 0 ? EXIT_USAGE : 0;
   }
   const selected = selectCommand(argv);
+  const group = commands.some((c) => c.path.length > 1 && c.path[0] === argv[0]) ? argv[0] : undefined;
+  if (!selected && group && (argv.length === 1 || argv[1] === '--help' || argv[1] === 'help')) {
+    process.stdout.write(usageText(group) + '\n');
+    return argv.length === 1 ? EXIT_USAGE : 0;
+  }
   if (!selected) return fail('usage', `unknown command '${argv.slice(0, 2).join(' ')}' (see lathe --help)`, EXIT_USAGE);
   let args: CliArgs;
   try {

@@ -14,27 +14,12 @@ import {
 } from '../../core/data';
 import { addRemote, readConfig } from '../../core/workspace/config';
 import { LatheError } from '../../core/workspace/errors';
-import { flag, stringOption, type CliArgs, type CliCommand } from '../command';
+import { formatBytes } from '../../core/format';
+import { flag, positional, stringOption, type CliCommand } from '../command';
 
-function positional(args: CliArgs, index: number, what: string, usage: string): string {
-  const v = args.positionals[index];
-  if (!v) throw new LatheError('usage', `missing ${what} (usage: lathe ${usage})`);
-  return v;
-}
-
-function bytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
-}
 
 function describeVersion(v: DatasetVersion): string {
-  const parts = [`${v.fileCount} file(s)`, bytes(v.totalSize)];
+  const parts = [`${v.fileCount} file(s)`, formatBytes(v.totalSize)];
   if (v.table) parts.push(`${v.table.rows} rows × ${v.table.columns.length} cols`);
   return parts.join(', ');
 }
@@ -113,7 +98,7 @@ const diff: CliCommand<DatasetDiff> = {
     const lines = [`${d.a.name}@v${d.a.version} → ${d.b.name}@v${d.b.version}: ${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchangedCount} unchanged`];
     for (const f of d.added) lines.push(`  + ${f.path}`);
     for (const f of d.removed) lines.push(`  - ${f.path}`);
-    for (const f of d.changed) lines.push(`  ~ ${f.path} (${bytes(f.before.size)} → ${bytes(f.after.size)})`);
+    for (const f of d.changed) lines.push(`  ~ ${f.path} (${formatBytes(f.before.size)} → ${formatBytes(f.after.size)})`);
     for (const t of d.tables) {
       lines.push(`  table ${t.path}: rows ${t.rows.before} → ${t.rows.after}`);
       for (const c of t.columnsAdded) lines.push(`    + column ${c.name} (${c.type})`);

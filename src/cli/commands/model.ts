@@ -23,13 +23,8 @@ import {
 } from '../../core/registry';
 import { parseParamAssignments } from '../../core/runs/params';
 import { LatheError } from '../../core/workspace/errors';
-import { listOption, stringOption, type CliArgs, type CliCommand } from '../command';
+import { listOption, positional, stringOption, type CliCommand } from '../command';
 
-function positional(args: CliArgs, index: number, what: string, usage: string): string {
-  const value = args.positionals[index];
-  if (!value) throw new LatheError('usage', `missing ${what}`, { hint: `usage: lathe ${usage}` });
-  return value;
-}
 
 function metricOptions(assignments: string[]): Record<string, number> | undefined {
   if (assignments.length === 0) return undefined;

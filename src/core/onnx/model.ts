@@ -30,21 +30,24 @@ export function encodeModel(model: onnx.IModelProto): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
-/**
- * Read an .onnx file. With `externalData: true`, tensors stored in external files (resolved relative to the
- * model file) are read into the model, so it can be modified and saved as one self-contained file.
- */
-export async function loadModel(file: string, options: { externalData?: boolean } = {}): Promise<onnx.ModelProto> {
-  let bytes: Uint8Array;
+/** The bytes of a model file, with clear errors for a missing file or a folder. */
+export async function readModelBytes(file: string): Promise<Uint8Array> {
   try {
-    bytes = await fs.readFile(file);
+    return await fs.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new LatheError('not-found', `model file not found: ${file}`, { file });
     if (code === 'EISDIR') throw new LatheError('invalid-onnx', `${file} is a folder, not an ONNX model file`, { file });
     throw e;
   }
-  const model = decodeModel(bytes, file);
+}
+
+/**
+ * Read an .onnx file. With `externalData: true`, tensors stored in external files (resolved relative to the
+ * model file) are read into the model, so it can be modified and saved as one self-contained file.
+ */
+export async function loadModel(file: string, options: { externalData?: boolean } = {}): Promise<onnx.ModelProto> {
+  const model = decodeModel(await readModelBytes(file), file);
   if (options.externalData) await loadExternalData(model, file);
   return model;
 }

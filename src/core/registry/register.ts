@@ -1,8 +1,7 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { resolveRef as resolveDatasetRef } from '../data';
 import { latheEvents, type OperationOptions } from '../events';
-import { decodeModel, inspectModel, type ValueSpec } from '../onnx';
+import { decodeModel, inspectModel, readModelBytes, type ValueSpec } from '../onnx';
 import { isRunId, parseRunRecord, runPaths, type ParamValue } from '../runs/record';
 import { readJson, writeJsonAtomic } from '../workspace/atomic';
 import { putBlob } from '../workspace/blobs';
@@ -34,15 +33,7 @@ function io(spec: ValueSpec): ModelIo {
 
 /** Read and check the file completely before anything is stored: a bad file writes nothing. */
 async function readOnnx(file: string): Promise<{ bytes: Uint8Array; info: ModelOnnxInfo }> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LatheError('not-found', `model file not found: ${file}`, { file });
-    if (code === 'EISDIR') throw new LatheError('invalid-onnx', `${file} is a folder, not an ONNX model file`, { file });
-    throw e;
-  }
+  const bytes = await readModelBytes(file);
   const inspection = inspectModel(decodeModel(bytes, file));
   if (inspection.externalData) {
     // the registry stores one file per version: weights left outside it would be lost

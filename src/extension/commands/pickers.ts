@@ -4,7 +4,7 @@ import { datasetLog, listDatasets } from '../../core/data';
 import { listModels, modelVersions } from '../../core/registry';
 import { listRuns, type RunRecord } from '../../core/runs';
 import type { StoreLayout } from '../../core/workspace/layout';
-import { formatAge, formatBytes } from '../util/format';
+import { formatAge, formatBytes } from '../../core/format';
 
 /** Quick picks shared by commands invoked from the palette (tree context menus pass their node instead). */
 

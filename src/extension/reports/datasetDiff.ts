@@ -1,5 +1,5 @@
 import type { DatasetDiff } from '../../core/data';
-import { formatBytes } from '../util/format';
+import { formatBytes } from '../../core/format';
 
 function signed(n: number, format: (n: number) => string = String): string {
   return n > 0 ? `+${format(n)}` : n < 0 ? `−${format(-n)}` : '±0';

@@ -1,5 +1,5 @@
 import type { LineageNode, ModelIo, ModelLineage, ModelVersion } from '../../core/registry';
-import { formatBytes, formatNumber } from '../util/format';
+import { formatBytes, formatNumber } from '../../core/format';
 
 /** Markdown reports for the model registry (opened read-only by the report provider). */
 

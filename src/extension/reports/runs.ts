@@ -1,5 +1,5 @@
 import { metricStats, type MetricsData, type RunComparison, type RunRecord } from '../../core/runs';
-import { formatDuration, formatNumber } from '../util/format';
+import { formatDuration, formatNumber } from '../../core/format';
 
 /** Text safe inside a markdown table cell. */
 function cell(text: string): string {

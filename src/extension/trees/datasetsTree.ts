@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { datasetLog, listDatasets, type DatasetSummary, type DatasetVersion } from '../../core/data';
 import { TreeContext } from '../../shared/ids';
-import { formatAge, formatBytes } from '../util/format';
+import { formatAge, formatBytes } from '../../core/format';
 import type { LatheWorkspace } from '../workspace';
 
 export type DatasetNode = { kind: 'dataset'; summary: DatasetSummary } | { kind: 'version'; version: DatasetVersion; latest: boolean };

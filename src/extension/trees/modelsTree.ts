@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { listModels, modelVersions, type ModelSummary, type ModelVersion } from '../../core/registry';
 import { Commands, TreeContext } from '../../shared/ids';
-import { formatAge, formatBytes, formatNumber } from '../util/format';
+import { formatAge, formatBytes, formatNumber } from '../../core/format';
 import type { LatheWorkspace } from '../workspace';
 
 export type ModelNode = { kind: 'model'; summary: ModelSummary } | { kind: 'version'; version: ModelVersion; aliases: string[] };

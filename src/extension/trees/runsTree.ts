@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { listRuns, type RunRecord } from '../../core/runs';
 import { Commands, TreeContext } from '../../shared/ids';
-import { formatAge, formatDuration, formatNumber } from '../util/format';
+import { formatAge, formatDuration, formatNumber } from '../../core/format';
 import type { LatheWorkspace } from '../workspace';
 
 type RunStatus = RunRecord['status'];

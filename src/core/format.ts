@@ -1,4 +1,4 @@
-/** Short human formats shared by tree items and reports. */
+/** Short human formats shared by the CLI, tree items and reports. */
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return '?';
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
