@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       bench: 'data-add',
       scale: SCALE,
       machine: { cpus: os.cpus().length, node: process.version },
-      note: 'ratio = (sha256sum + cp seconds) / (lathe data add seconds); page cache warm for both; lathe also fsyncs each blob',
+      note: 'ratio = (sha256sum + cp seconds) / (lathe data add seconds); page cache warm for both; neither side fsyncs',
       large,
       small,
     }) + '\n',
