@@ -33,6 +33,7 @@ export const DIAGNOSTIC_CODES = {
   'sweep-early-terminate': { severity: 'error', doc: 'Inconsistent early termination settings.' },
   'sweep-unused-param': { severity: 'warning', doc: 'A sweep parameter the stage never references.' },
   'sweep-parallel': { severity: 'warning', doc: 'More parallel trials than trials.' },
+  'invalid-ignore': { severity: 'warning', doc: '`# lathe-ignore` names a code that does not exist.' },
 } as const satisfies Record<string, { severity: Severity; doc: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

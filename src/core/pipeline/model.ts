@@ -1,6 +1,7 @@
 import { isScalar, type Node, type Scalar, type YAMLMap } from 'yaml';
 import { scanExpressions, type Expression } from './expressions';
 import { entries, getPair, isMap, isSeq, isStringScalar, keySpan, nodeSpan, stringList, type ParsedYaml } from './parse';
+import { BUILTIN_STAGES } from './schema';
 import type { Span } from './text';
 
 /** A string value with its exact source span. */
@@ -20,7 +21,9 @@ export interface StageModel extends Named {
   cmd?: StringItem;
   uses?: StringItem;
   with?: YAMLMap;
+  /** `deps`, and for a built-in stage the files its `with:` arguments read. */
   deps: StringItem[];
+  /** `outs`, and for a built-in stage its `with: { output }`. */
   outs: StringItem[];
   metrics: StringItem[];
   params: StringItem[];
@@ -80,19 +83,35 @@ function section<T extends Named>(root: unknown, key: string, make: (named: Name
   return out;
 }
 
+/** The files a built-in stage reads (model/dataset paths, not store references) and writes (`output`), from its `with:`. */
+function builtinFiles(uses: StringItem | undefined, args: YAMLMap | undefined): { deps: StringItem[]; outs: StringItem[] } {
+  const schema = uses ? BUILTIN_STAGES[uses.value] : undefined;
+  const files = { deps: [] as StringItem[], outs: [] as StringItem[] };
+  if (!schema) return files;
+  for (const { name, pair } of entries(args)) {
+    const arg = schema.properties[name];
+    if (arg?.kind !== 'string' || !isStringScalar(pair.value)) continue;
+    if (arg.ref === 'output') files.outs.push(item(pair.value));
+    else if ((arg.ref === 'model' || arg.ref === 'dataset') && !/^(model|dataset):/.test(pair.value.value)) files.deps.push(item(pair.value));
+  }
+  return files;
+}
+
 function stage(named: Named): StageModel {
   const field = (k: string) => getPair(named.node, k)?.value;
   const env: Record<string, string> = {};
   for (const { name, pair } of entries(field('env'))) if (isScalar(pair.value) && pair.value.value !== null) env[name] = String(pair.value.value);
-  const withNode = field('with');
+  const withNode = isMap(field('with')) ? (field('with') as YAMLMap) : undefined;
+  const uses = stringItem(field('uses'));
+  const builtin = builtinFiles(uses, withNode);
   const description = field('description');
   return {
     ...named,
     cmd: stringItem(field('cmd')),
-    uses: stringItem(field('uses')),
-    with: isMap(withNode) ? (withNode as YAMLMap) : undefined,
-    deps: stringList(field('deps')).map(item),
-    outs: stringList(field('outs')).map(item),
+    uses,
+    with: withNode,
+    deps: [...stringList(field('deps')).map(item), ...builtin.deps],
+    outs: [...stringList(field('outs')).map(item), ...builtin.outs],
     metrics: stringList(field('metrics')).map(item),
     params: isSeq(field('params')) ? stringList(field('params')).map(item) : [],
     needs: stringList(field('needs')).map(item),
@@ -154,4 +173,14 @@ export function buildModel(file: ParsedYaml, paramsFile?: ParsedYaml): PipelineM
     sweeps: section(root, 'sweeps', sweep),
     expressions,
   };
+}
+
+/** The params a stage uses: those listed in its `params:` and those its `${{ params.NAME }}` expressions read. */
+export function paramsUsedBy(model: PipelineModel, stage: string): Set<string> {
+  const used = new Set(model.stages.get(stage)?.params.map((p) => p.value) ?? []);
+  for (const e of model.expressions) {
+    const [root, name] = e.segments;
+    if (e.path[0] === 'stages' && e.path[1] === stage && root?.value === 'params' && typeof name?.value === 'string') used.add(name.value);
+  }
+  return used;
 }

@@ -12,7 +12,7 @@ interface Base {
 export type SchemaNode =
   | (Base & { kind: 'object'; properties: Record<string, SchemaNode>; required?: string[] })
   | (Base & { kind: 'map'; values: SchemaNode; keyDoc: string })
-  | (Base & { kind: 'string'; enum?: readonly string[]; enumDocs?: Record<string, string>; ref?: 'dataset' | 'model' | 'path' | 'stage' })
+  | (Base & { kind: 'string'; enum?: readonly string[]; enumDocs?: Record<string, string>; ref?: 'dataset' | 'model' | 'path' | 'output' | 'stage' })
   | (Base & { kind: 'number'; integer?: boolean; minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number; enum?: readonly number[] })
   | (Base & { kind: 'boolean' })
   | (Base & { kind: 'array'; items: SchemaNode; minItems?: number })
@@ -32,7 +32,8 @@ const paths = (doc: string): SchemaNode => ({ kind: 'union', doc, options: [str(
 
 const modelRef = (doc: string) => str(`${doc} A path to an .onnx file, or \`model:<name>@<version|alias>\`.`, { ref: 'model', examples: ['model:NAME@production'] });
 const datasetRef = (doc: string) => str(`${doc} A path, or \`dataset:<name>@<version|latest>\`.`, { ref: 'dataset', examples: ['dataset:NAME@latest'] });
-const output = (doc: string) => str(doc, { ref: 'path' });
+/** A file a built-in stage writes: like `outs`, it is hashed and other stages may depend on it. */
+const output = (doc: string) => str(doc, { ref: 'output' });
 
 /** Built-in stages (`uses:`) and the schema of their `with:` arguments. */
 export const BUILTIN_STAGES: Record<string, ObjectSchema> = {
