@@ -25,7 +25,8 @@ export function parseReference(inner: string, at: number): Pick<Expression, 'seg
   const segments: Segment[] = [];
   let i = inner.length - inner.trimStart().length;
   const end = inner.trimEnd().length;
-  if (i >= end) return { segments, error: { message: 'empty expression', span: { start: at, end: at + inner.length } } };
+  // the whole `${{ }}` around an empty inner text is what is wrong
+  if (i >= end) return { segments, error: { message: 'empty expression', span: { start: at - 3, end: at + inner.length + 2 } } };
   const fail = (message: string) => ({ segments, error: { message, span: { start: at + i, end: at + Math.max(i + 1, end) } } });
   for (;;) {
     IDENT.lastIndex = i;
@@ -41,6 +42,7 @@ export function parseReference(inner: string, at: number): Pick<Expression, 'seg
       i += ix[0].length;
     }
     if (i >= end) return { segments };
+    while (inner[i] === ' ' || inner[i] === '\t') i++;
     if (inner[i] !== '.') return fail(`unexpected '${inner[i]}' in expression (only references like params.name are supported)`);
     i++;
   }

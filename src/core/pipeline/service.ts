@@ -87,7 +87,7 @@ export function analyze(text: string, context: ValidationContext = {}): Pipeline
   checkSweeps(model, found);
   checkStoreRefs(model, context.store, found);
   if (context.fileExists) checkMissingDeps(model, context.fileExists, found);
-  const diagnostics = applySettings(file, found, context.severities ?? {});
+  const diagnostics = applySettings(file, quietAroundSyntaxErrors(file, found), context.severities ?? {});
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.code.localeCompare(b.code));
   return { file, paramsFile: params.parsed, model, dag, diagnostics };
 }
@@ -103,6 +103,22 @@ export function locate(lines: LineIndex, d: PipelineDiagnostic): LocatedDiagnost
   const located: LocatedDiagnostic = { ...rest, range: lines.range(d.span) };
   if (fixes) located.fixes = fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, range: lines.range(e.span) })) }));
   return located;
+}
+
+/**
+ * After a syntax error the parser's recovery can give a line a shape the user did not mean: other diagnostics
+ * starting on that line would only repeat the error, so they are dropped. Spans lose trailing line breaks.
+ */
+function quietAroundSyntaxErrors(file: ParsedYaml, found: PipelineDiagnostic[]): PipelineDiagnostic[] {
+  const broken = new Set(file.syntaxErrors.map((e) => file.lines.positionAt(e.span.start).line));
+  const lineOf = (d: PipelineDiagnostic) => file.lines.positionAt(d.span.start).line;
+  return found
+    .filter((d) => d.code === 'syntax' || !broken.has(lineOf(d)))
+    .map((d) => {
+      let end = d.span.end;
+      while (end > d.span.start && /\s/.test(file.text[end - 1])) end--;
+      return end === d.span.end ? d : { ...d, span: { start: d.span.start, end } };
+    });
 }
 
 const IGNORE = /(?:^|\s)#\s*lathe-ignore\b(.*)$/;

@@ -24,7 +24,7 @@ function contextError(e: LocatedExpression): string | undefined {
 export function checkExpressions(model: PipelineModel, paramsKnown: boolean, out: PipelineDiagnostic[]): void {
   for (const e of model.expressions) {
     if (e.error) {
-      out.push(diag('expression-syntax', e.error.span, `${e.error.message} in '\${{${e.source}}}'`));
+      out.push(diag('expression-syntax', e.error.span, `${e.error.message} in '${model.file.text.slice(e.span.start, e.span.end)}'`));
       continue;
     }
     const where = contextError(e);

@@ -10,7 +10,7 @@ export function checkGraph(model: PipelineModel, dag: Dag, out: PipelineDiagnost
     for (const need of stage.needs) {
       if (need.value === stage.name) {
         out.push(diag('self-need', need.span, `stage '${stage.name}' needs itself`, [{ title: 'Remove this need', edits: [{ span: need.span, newText: '' }] }]));
-      } else if (!model.stages.has(need.value)) {
+      } else if (!model.stages.has(need.value) && !need.value.includes('${{')) {
         const fixes = didYouMean(need.value, names.filter((n) => n !== stage.name)).map((s, i) => ({ title: `Change to '${s}'`, edits: [{ span: need.span, newText: s }], preferred: i === 0 }));
         out.push(diag('unknown-stage', need.span, `stage '${stage.name}' needs unknown stage '${need.value}'`, fixes));
       }

@@ -51,7 +51,7 @@ function matches(node: Node | null | undefined, schema: SchemaNode): boolean {
   }
 }
 
-/** A YAML value to insert for a newly added key. */
+/** A YAML value to insert for a newly added key: an object gets its own required keys. */
 function placeholder(schema: SchemaNode): string {
   switch (schema.kind) {
     case 'string':
@@ -64,25 +64,37 @@ function placeholder(schema: SchemaNode): string {
       return '[]';
     case 'union':
       return placeholder(schema.options[0]);
+    case 'object': {
+      const required = schema.required ?? [];
+      return required.length ? `{ ${required.map((r) => `${r}: ${placeholder(schema.properties[r])}`).join(', ')} }` : '{}';
+    }
     default:
       return '{}';
   }
 }
 
-/** An edit adding `key: value` to a map (block or flow), or undefined when the map has no place for it. */
+/** An edit appending `key: value` to a map (block or flow), or undefined when the map has no place for it. */
 export function addKeyEdit(file: ParsedYaml, map: YAMLMap | undefined, key: string, value: string): Fix['edits'][number] | undefined {
   if (!map?.range) return undefined;
+  const last = map.items[map.items.length - 1];
+  const lastEnd = last ? ((last.value as Node | null)?.range?.[1] ?? (last.key as Node | null)?.range?.[1]) : undefined;
   if (map.flow) {
-    const open = map.range[0];
-    return { span: { start: open + 1, end: open + 1 }, newText: map.items.length ? ` ${key}: ${value},` : `${key}: ${value}` };
+    if (lastEnd === undefined) {
+      const open = file.text.indexOf('{', map.range[0]);
+      return open < 0 ? undefined : { span: { start: open + 1, end: open + 1 }, newText: ` ${key}: ${value} ` };
+    }
+    return { span: { start: lastEnd, end: lastEnd }, newText: `, ${key}: ${value}` };
   }
   const first = map.items[0];
-  if (!first?.key) return undefined;
+  if (!first?.key || lastEnd === undefined) return undefined;
   const at = keySpan(first as never).start;
   const pos = file.lines.positionAt(at);
   const lineStart = file.lines.lineStart(pos.line);
   if (file.text.slice(lineStart, at).trim() !== '') return undefined; // e.g. `- key:` in a sequence
-  return { span: { start: lineStart, end: lineStart }, newText: `${' '.repeat(pos.character)}${key}: ${value}\n` };
+  let end = lastEnd;
+  while (end > at && /\s/.test(file.text[end - 1])) end--;
+  const insertAt = file.lines.lineEnd(file.lines.positionAt(end).line);
+  return { span: { start: insertAt, end: insertAt }, newText: `\n${' '.repeat(pos.character)}${key}: ${value}` };
 }
 
 function checkEnum(ctx: Ctx, node: Node, values: readonly (string | number)[], owner: Owner, code: DiagnosticCode = 'invalid-value'): void {
@@ -130,7 +142,8 @@ function checkObject(ctx: Ctx, map: YAMLMap, schema: ObjectSchema | Extract<Sche
       ctx.out.push(diag('unknown-key', key, `unknown key '${name}' in ${owner.label}${hint}`, fixes));
       continue;
     }
-    check(ctx, pair.value, child, { label, key });
+    // `with:` is checked by checkStage against the schema of the built-in that `uses:` names
+    if (schema !== STAGE_SCHEMA || name !== 'with') check(ctx, pair.value, child, { label, key });
   }
   if (schema.kind === 'object') {
     for (const req of schema.required ?? []) {
@@ -188,11 +201,15 @@ function checkStage(ctx: Ctx, stage: YAMLMap, owner: Owner): void {
   }
   if (cmd && uses) ctx.out.push(diag('cmd-and-uses', keySpan(uses), `stage ${owner.label} has both 'cmd' and 'uses': keep one`));
   if (withPair && !uses) ctx.out.push(diag('with-without-uses', keySpan(withPair), `'with' in stage ${owner.label} only applies to a built-in stage ('uses')`));
-  if (!uses || !isScalar(uses.value) || typeof uses.value.value !== 'string') return;
+  if (!uses || !isScalar(uses.value) || typeof uses.value.value !== 'string') {
+    if (withPair) check(ctx, withPair.value, STAGE_SCHEMA.properties.with, { label: `'with' in ${owner.label}`, key: keySpan(withPair) });
+    return;
+  }
   const name = uses.value.value;
   const builtin = BUILTIN_STAGES[name];
-  if (!builtin) return checkEnum(ctx, uses.value, Object.keys(BUILTIN_STAGES), owner, 'unknown-builtin');
-  if (withPair) return check(ctx, withPair.value, builtin, { label: `'with' of built-in '${name}'`, key: keySpan(withPair) });
+  if (!builtin) checkEnum(ctx, uses.value, Object.keys(BUILTIN_STAGES), owner, 'unknown-builtin');
+  if (withPair) return check(ctx, withPair.value, builtin ?? STAGE_SCHEMA.properties.with, { label: builtin ? `'with' of built-in '${name}'` : `'with' in ${owner.label}`, key: keySpan(withPair) });
+  if (!builtin) return;
   if (builtin.required?.length) {
     const value = `{ ${builtin.required.map((r) => `${r}: ${placeholder(builtin.properties[r])}`).join(', ')} }`;
     const edit = addKeyEdit(ctx.file, stage, 'with', value);

@@ -61,13 +61,15 @@ function checkParameter(model: PipelineModel, sweep: SweepModel, name: string, n
   }
   if (!bounded) return; // an unknown distribution is reported by the schema check
   if (values) out.push(diag('sweep-range', keySpan(values), `'values' does not apply to distribution '${distribution}': it draws between 'min' and 'max'`));
-  for (const [k, pair] of [['min', min], ['max', max]] as const) {
-    if (pair) continue;
-    const edit = addKeyEdit(model.file, node, k, k === 'min' ? '0' : '1');
-    out.push(diag('missing-required', key, `${label} needs '${k}' for distribution '${distribution}'`, edit ? [{ title: `Add '${k}'`, edits: [edit], preferred: true }] : []));
-  }
   const lo = numberOf(min?.value);
   const hi = numberOf(max?.value);
+  for (const [k, pair] of [['min', min], ['max', max]] as const) {
+    if (pair) continue;
+    // a value that satisfies the other bound, so the fix does not trade one error for another
+    const guess = k === 'max' ? (lo ?? 0) + 1 : hi === undefined ? (distribution === 'log_uniform' ? 0.001 : 0) : hi > 0 ? hi / 10 : hi - 1;
+    const edit = addKeyEdit(model.file, node, k, String(bounded.integer ? Math.floor(guess) : guess));
+    out.push(diag('missing-required', key, `${label} needs '${k}' for distribution '${distribution}'`, edit ? [{ title: `Add '${k}'`, edits: [edit], preferred: true }] : []));
+  }
   if (bounded.integer) {
     for (const [k, pair, v] of [['min', min, lo], ['max', max, hi], ['step', field('step'), numberOf(field('step')?.value)]] as const) {
       if (v !== undefined && !Number.isInteger(v)) out.push(diag('sweep-range', nodeSpan(pair!.value), `'${k}' of int_uniform ${label} must be an integer, got ${v}`));

@@ -41,10 +41,10 @@ export function checkStoreRefs(model: PipelineModel, store: StoreSnapshot | unde
       const version = versionNumber(selector);
       const exists = selector === 'latest' ? entry.versions.length > 0 : version !== undefined ? entry.versions.includes(version) : selector in aliases;
       if (exists) return;
-      const choices = ['latest', ...entry.versions.map((v) => `v${v}`), ...Object.keys(aliases)];
+      const choices = [...(entry.versions.length ? ['latest'] : []), ...entry.versions.map((v) => `v${v}`), ...Object.keys(aliases)];
       const what = version !== undefined || ref.kind === 'dataset' ? 'version' : 'alias';
       const fixes = changeTo(selectorSpan, [...new Set([...didYouMean(selector, choices), ...(entry.versions.length ? [`v${entry.versions[entry.versions.length - 1]}`] : [])])]);
-      out.push(diag(code, selectorSpan, `${ref.kind} '${ref.name}' has no ${what} '${selector}' (it has ${choices.slice(1).join(', ') || 'no versions'})`, fixes));
+      out.push(diag(code, selectorSpan, `${ref.kind} '${ref.name}' has no ${what} '${selector}' (it has ${choices.filter((c) => c !== 'latest').join(', ') || 'no versions'})`, fixes));
     },
   });
 }
