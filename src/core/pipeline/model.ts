@@ -98,7 +98,10 @@ function builtinFiles(uses: StringItem | undefined, args: YAMLMap | undefined): 
 }
 
 function stage(named: Named): StageModel {
-  const field = (k: string) => getPair(named.node, k)?.value;
+  // one pass over the stage's keys (first definition wins, like getPair): stages are many, keys are few
+  const fields = new Map<string, Node | null>();
+  for (const { name, pair } of entries(named.node)) if (!fields.has(name)) fields.set(name, pair.value);
+  const field = (k: string) => fields.get(k);
   const env: Record<string, string> = {};
   for (const { name, pair } of entries(field('env'))) if (isScalar(pair.value) && pair.value.value !== null) env[name] = String(pair.value.value);
   const withNode = isMap(field('with')) ? (field('with') as YAMLMap) : undefined;
