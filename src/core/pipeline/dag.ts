@@ -1,0 +1,202 @@
+import * as path from 'node:path';
+import type { PipelineModel, StringItem } from './model';
+import type { Span } from './text';
+
+/** `to` depends on `from`; `span` is the entry in `to` that creates the edge (a `needs` item, a dep, an expression). */
+export interface DagEdge {
+  from: string;
+  to: string;
+  kind: 'needs' | 'path' | 'expression';
+  span: Span;
+}
+
+export interface Dag {
+  stages: string[];
+  edges: DagEdge[];
+}
+
+/** A workspace-relative path in one spelling (`./a/b/` → `a/b`); undefined for paths holding expressions. */
+export function normalizePath(p: string): string | undefined {
+  if (p.includes('${{')) return undefined;
+  const n = path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, '');
+  return n === '.' ? '' : n.replace(/^\.\//, '');
+}
+
+/** Whether `inner` is `outer` or lies inside the folder `outer`. */
+export function within(inner: string, outer: string): boolean {
+  return inner === outer || outer === '' || inner.startsWith(outer + '/');
+}
+
+export interface Producer {
+  stage: string;
+  out: StringItem;
+  path: string;
+}
+
+/** Every stage output by normalized path, for lookups in O(depth + matches) instead of scanning all stages. */
+export class OutputIndex {
+  private readonly byPath = new Map<string, Producer[]>();
+  private readonly sorted: string[];
+
+  constructor(model: PipelineModel) {
+    for (const stage of model.stages.values()) {
+      for (const out of stage.outs) {
+        const p = normalizePath(out.value);
+        if (p === undefined) continue;
+        const list = this.byPath.get(p) ?? [];
+        list.push({ stage: stage.name, out, path: p });
+        this.byPath.set(p, list);
+      }
+    }
+    this.sorted = [...this.byPath.keys()].sort();
+  }
+
+  all(): Producer[][] {
+    return [...this.byPath.values()];
+  }
+
+  /** Outputs equal to `p` or folders containing it. */
+  containing(p: string): Producer[] {
+    const found: Producer[] = [...(this.byPath.get('') ?? [])];
+    const parts = p.split('/');
+    for (let i = 1; i <= parts.length; i++) found.push(...(this.byPath.get(parts.slice(0, i).join('/')) ?? []));
+    return found;
+  }
+
+  /** Outputs strictly inside the folder `p`. */
+  inside(p: string): Producer[] {
+    const prefix = p === '' ? '' : p + '/';
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid] < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const found: Producer[] = [];
+    for (let i = lo; i < this.sorted.length && this.sorted[i].startsWith(prefix); i++) if (this.sorted[i] !== p) found.push(...this.byPath.get(this.sorted[i])!);
+    return found;
+  }
+
+  /** Stages whose outputs a dep reads: the dep lies in an output, or an output lies in the dep folder. */
+  producersOf(dep: string): Producer[] {
+    const d = normalizePath(dep);
+    return d === undefined ? [] : [...this.containing(d), ...this.inside(d)];
+  }
+}
+
+/** The DAG of stages: explicit `needs`, deps produced by another stage's outs, and `${{ stages.X... }}` references. */
+export function buildDag(model: PipelineModel): Dag {
+  const edges: DagEdge[] = [];
+  const seen = new Set<string>();
+  const outputs = new OutputIndex(model);
+  const add = (e: DagEdge) => {
+    const key = `${e.from}\0${e.to}`;
+    if (e.from === e.to || !model.stages.has(e.from) || seen.has(key)) return;
+    seen.add(key);
+    edges.push(e);
+  };
+  for (const stage of model.stages.values()) {
+    for (const need of stage.needs) add({ from: need.value, to: stage.name, kind: 'needs', span: need.span });
+    for (const dep of stage.deps) for (const p of outputs.producersOf(dep.value)) add({ from: p.stage, to: stage.name, kind: 'path', span: dep.span });
+  }
+  for (const e of model.expressions) {
+    const [root, name] = e.segments;
+    if (e.path[0] === 'stages' && typeof e.path[1] === 'string' && root?.value === 'stages' && typeof name?.value === 'string') {
+      add({ from: name.value, to: e.path[1], kind: 'expression', span: e.span });
+    }
+  }
+  return { stages: [...model.stages.keys()], edges };
+}
+
+/** Strongly connected components (Tarjan, iterative: pipelines can be thousands of stages deep). Maps stage → component id. */
+function components(stages: string[], needs: Map<string, string[]>): Map<string, number> {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const comp = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  let counter = 0;
+  let compCount = 0;
+  for (const root of stages) {
+    if (index.has(root)) continue;
+    const work: { v: string; i: number }[] = [{ v: root, i: 0 }];
+    index.set(root, counter);
+    low.set(root, counter++);
+    stack.push(root);
+    onStack.add(root);
+    while (work.length) {
+      const top = work[work.length - 1];
+      const next = needs.get(top.v) ?? [];
+      if (top.i < next.length) {
+        const w = next[top.i++];
+        if (!index.has(w)) {
+          index.set(w, counter);
+          low.set(w, counter++);
+          stack.push(w);
+          onStack.add(w);
+          work.push({ v: w, i: 0 });
+        } else if (onStack.has(w)) low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      if (work.length) low.set(work[work.length - 1].v, Math.min(low.get(work[work.length - 1].v)!, low.get(top.v)!));
+      if (low.get(top.v) === index.get(top.v)) {
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          comp.set(w, compCount);
+        } while (w !== top.v);
+        compCount++;
+      }
+    }
+  }
+  return comp;
+}
+
+function needsMap(dag: Dag): Map<string, string[]> {
+  const needs = new Map<string, string[]>(dag.stages.map((s) => [s, []]));
+  for (const e of dag.edges) needs.get(e.to)?.push(e.from);
+  return needs;
+}
+
+/** Each edge lying on a cycle, with the cycle through it as stage names: [to, from, ..., to] (read "to needs from"). */
+export function cycleEdges(dag: Dag): { edge: DagEdge; cycle: string[] }[] {
+  const needs = needsMap(dag);
+  const comp = components(dag.stages, needs);
+  const pathBack = (start: string, goal: string): string[] => {
+    // shortest path start → ... → goal along "needs" inside the component (BFS), so the message names the tightest cycle
+    const prev = new Map<string, string>([[start, start]]);
+    const queue = [start];
+    for (let i = 0; i < queue.length; i++) {
+      const at = queue[i];
+      if (at === goal) break;
+      for (const next of needs.get(at) ?? []) if (!prev.has(next) && comp.get(next) === comp.get(goal)) (prev.set(next, at), queue.push(next));
+    }
+    const route = [goal];
+    while (route[0] !== start) route.unshift(prev.get(route[0])!);
+    return route;
+  };
+  return dag.edges.filter((e) => comp.get(e.from) === comp.get(e.to)).map((edge) => ({ edge, cycle: [edge.to, ...pathBack(edge.from, edge.to)] }));
+}
+
+/** Stages in dependency order (Kahn); stages on or behind cycles are left out and returned separately. */
+export function topologicalOrder(dag: Dag): { order: string[]; cyclic: string[] } {
+  const indegree = new Map(dag.stages.map((s) => [s, 0]));
+  const dependents = new Map<string, string[]>(dag.stages.map((s) => [s, []]));
+  for (const e of dag.edges) {
+    indegree.set(e.to, (indegree.get(e.to) ?? 0) + 1);
+    dependents.get(e.from)?.push(e.to);
+  }
+  const order = dag.stages.filter((s) => indegree.get(s) === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const next of dependents.get(order[i]) ?? []) {
+      const left = indegree.get(next)! - 1;
+      indegree.set(next, left);
+      if (left === 0) order.push(next);
+    }
+  }
+  const placed = new Set(order);
+  return { order, cyclic: dag.stages.filter((s) => !placed.has(s)) };
+}
