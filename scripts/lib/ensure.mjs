@@ -1,6 +1,6 @@
 // Idempotent installers used by `npm start`, `npm test` and `npm run bench` (plain Node: runs before npm install).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 
 export const projectRoot = path.resolve(new URL('../..', import.meta.url).pathname);
@@ -13,16 +13,33 @@ export function run(cmd, args, options = {}) {
   return r;
 }
 
+/** The packages package-lock.json pins for package.json's direct dependencies that node_modules lacks or has at another version. */
+function missingDependencies() {
+  const manifest = readJson(path.join(projectRoot, 'package.json'));
+  const lock = readJson(path.join(projectRoot, 'package-lock.json'));
+  const names = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
+  return names.filter((name) => {
+    const wanted = lock.packages?.[`node_modules/${name}`]?.version;
+    const installed = path.join(projectRoot, 'node_modules', name, 'package.json');
+    return !existsSync(installed) || (wanted !== undefined && readJson(installed).version !== wanted);
+  });
+}
+
 /**
- * npm ci when node_modules is missing or older than the lock file. npm rewrites its own hidden lock file
- * (node_modules/.package-lock.json) on every install, so it tells whether node_modules matches package-lock.json
- * whichever way the dependencies were installed.
+ * npm ci when a direct dependency is missing or not at its locked version. Compares contents, not file times:
+ * worktrees and fresh clones have new lock files next to a good node_modules. A node_modules that is a symlink
+ * (a worktree sharing another checkout's install) is never reinstalled: npm ci would empty the shared folder.
  */
 export function ensureNodeModules() {
-  const lock = path.join(projectRoot, 'package-lock.json');
-  const installed = path.join(projectRoot, 'node_modules', '.package-lock.json');
-  if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.log('[lathe] installing npm dependencies (npm ci)');
+  const missing = missingDependencies();
+  if (missing.length === 0) return;
+  const nodeModules = path.join(projectRoot, 'node_modules');
+  if (existsSync(nodeModules) && lstatSync(nodeModules).isSymbolicLink()) {
+    throw new Error(
+      `node_modules is a link to ${realpathSync(nodeModules)} and lacks ${missing.join(', ')}: install there (npm ci), not through the link`,
+    );
+  }
+  console.log(`[lathe] installing npm dependencies (npm ci): ${missing.join(', ')} missing or at another version`);
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
