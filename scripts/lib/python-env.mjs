@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const PYTHON_PACKAGES = ['onnxruntime==1.30.0', 'onnx', 'numpy'];
+// onnx-ir: ORT's int4 quantizer (matmul_nbits_quantizer) imports it
+export const PYTHON_PACKAGES = ['onnxruntime==1.30.0', 'onnx', 'onnx-ir', 'numpy'];
 
 export function pythonEnvDir() {
   const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');

@@ -24,8 +24,9 @@ const roundf = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
 
 /**
  * A [K, N] weight quantized to 4 bits per column in blocks of `blockSize` along K, laid out as MatMulNBits
- * reads it: B [N, blocks, blockSize/2] (two values a byte, low nibble first), scales [N * blocks], zero
- * points [N, ceil(blocks/2)] packed likewise. Scales and zero points follow ORT's MLAS quantizer.
+ * reads it: B [N, blocks, blockSize/2] (two values a byte, low nibble first), scales [N, blocks], zero
+ * points [N, ceil(blocks/2)] packed likewise; padding past K stays 0 (MatMulNBits never reads it). Scales and zero
+ * points follow ORT's MLAS quantizer.
  */
 export function quantizeBlocks4(data: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean) {
   const blocks = Math.ceil(k / blockSize);
@@ -35,6 +36,8 @@ export function quantizeBlocks4(data: Float32Array, k: number, n: number, blockS
   const zpBytes = Math.ceil(blocks / 2);
   const zeroPoints = new Uint8Array(n * zpBytes);
   for (let col = 0; col < n; col++) {
+    // an odd block count leaves a spare nibble, which ORT fills with the default zero point 8
+    if (blocks % 2) zeroPoints[col * zpBytes + zpBytes - 1] = 0x80;
     for (let b = 0; b < blocks; b++) {
       const end = Math.min(k, (b + 1) * blockSize);
       let [lo, hi] = [0, 0];
@@ -49,19 +52,18 @@ export function quantizeBlocks4(data: Float32Array, k: number, n: number, blockS
         scale = Math.fround((Math.abs(hi) > Math.abs(lo) ? hi : lo) / -8);
         zp = 8;
       } else {
-        scale = Math.fround((hi - lo) / 15);
-        zp = scale === 0 ? 0 : Math.min(15, Math.max(0, roundf(-lo / scale)));
+        // float32 arithmetic step by step, as MLAS computes it, so scales match to the bit
+        scale = Math.fround(Math.fround(hi - lo) / 15);
+        zp = scale === 0 ? 0 : Math.min(15, Math.max(0, roundf(Math.fround(-Math.fround(lo / scale)))));
       }
       const reciprocal = scale === 0 ? 0 : Math.fround(1 / scale);
       scales[col * blocks + b] = scale;
       zeroPoints[col * zpBytes + (b >> 1)] |= zp << ((b & 1) * 4);
       for (let r = b * blockSize; r < end; r++) {
-        const q = Math.min(15, Math.max(0, roundf(Math.fround(data[r * n + col] * reciprocal) + zp)));
+        const q = Math.min(15, Math.max(0, roundf(Math.fround(Math.fround(data[r * n + col] * reciprocal) + zp))));
         const i = r - b * blockSize;
         packed[(col * blocks + b) * blob + (i >> 1)] |= q << ((i & 1) * 4);
       }
-      // padding past K decodes to zero
-      for (let i = end - b * blockSize; i < blockSize; i++) packed[(col * blocks + b) * blob + (i >> 1)] |= zp << ((i & 1) * 4);
     }
   }
   return { packed, scales, zeroPoints, blocks, blob };
@@ -102,8 +104,8 @@ export function quantizeInt4(model: onnx.IModelProto, options: Int4Options = {})
     const q = quantizeBlocks4(w.data, k, n, blockSize, symmetric);
     const names = { b: index.fresh(`${wName}_Q4`), s: index.fresh(`${wName}_scales`), z: index.fresh(`${wName}_zero_points`) };
     index.addInitializer(makeTensor(names.b, q.packed, [n, q.blocks, q.blob]));
-    index.addInitializer(makeTensor(names.s, q.scales, [n * q.blocks]));
-    if (!symmetric) index.addInitializer(makeTensor(names.z, q.zeroPoints, [q.zeroPoints.length]));
+    index.addInitializer(makeTensor(names.s, q.scales, [n, q.blocks]));
+    if (!symmetric) index.addInitializer(makeTensor(names.z, q.zeroPoints, [n, q.zeroPoints.length / n]));
     const I = onnx.AttributeProto.AttributeType.INT;
     const attrs: Record<string, number> = { K: k, N: n, bits: 4, block_size: blockSize };
     if (options.accuracyLevel) attrs.accuracy_level = options.accuracyLevel;

@@ -9,17 +9,17 @@ import { buildTransformerBlock } from './models';
 
 const quick = { runs: 2, warmup: 1 };
 
-test('4-bit blocks: the largest magnitude maps to -8 (symmetric), zero is exact (asymmetric), padding decodes to 0', () => {
+test('4-bit blocks: the largest magnitude maps to -8 (symmetric), zero is exact (asymmetric), padding left 0', () => {
   // K = 3, N = 1, block 16: one padded block
   const sym = quantizeBlocks4(Float32Array.from([2, -1, 0.5]), 3, 1, 16, true);
   assert.deepEqual([...sym.scales], [Math.fround(-0.25)]);
   const nibbles = (p: Uint8Array) => [...p].flatMap((b) => [b & 15, b >> 4]);
-  assert.deepEqual(nibbles(sym.packed).slice(0, 4), [0, 12, 6, 8]);
-  assert.ok(nibbles(sym.packed).slice(3).every((q) => q === 8));
+  assert.deepEqual(nibbles(sym.packed).slice(0, 3), [0, 12, 6]);
+  assert.ok(nibbles(sym.packed).slice(3).every((q) => q === 0));
   const asym = quantizeBlocks4(Float32Array.from([2, -1, 0.5]), 3, 1, 16, false);
   assert.deepEqual([...asym.scales], [Math.fround(3 / 15)]);
-  assert.equal(asym.zeroPoints[0], 5);
-  assert.deepEqual(nibbles(asym.packed).slice(0, 4), [15, 0, 8, 5]);
+  assert.equal(asym.zeroPoints[0], 0x85, 'zero point 5, the spare nibble 8');
+  assert.deepEqual(nibbles(asym.packed).slice(0, 3), [15, 0, 8]);
 });
 
 test('int4 MatMulNBits runs in onnxruntime-node: block sizes 32/64/128, symmetric and not, K not a multiple of the block', async () => {
