@@ -84,3 +84,16 @@ test('CNN: Conv stays float by default, the Gemm head is quantized with its bias
   const [out] = (await evaluateModels(cnn, model, quick)).outputs;
   assert.ok(out.cosine > 0.999 && out.maxAbsError < 0.01, JSON.stringify(out));
 });
+
+test('CNN with quantizeConv: ConvInteger per tensor (even when per channel is asked), runs and agrees', async () => {
+  const cnn = prepareModel(buildCnn({ seed: 8 })).model;
+  const { model, report } = quantizeDynamic(cnn, { perChannel: true, quantizeConv: true, format: 'fused' });
+  assert.deepEqual(report.quantized.map((q) => [q.node, q.shape]), [['conv0', [8, 3, 3, 3]], ['conv1', [16, 8, 3, 3]], ['fc', [16, 10]]]);
+  const ops = inspectModel(model).opCounts;
+  assert.equal(ops.ConvInteger, 2);
+  assert.equal(ops['com.microsoft.DynamicQuantizeMatMul'], 1);
+  const scale = readTensor(mainGraph(model).initializer.find((t) => t.name === 'conv1.weight_bn_folded_scale')!);
+  assert.deepEqual(scale.dims, []);
+  const [out] = (await evaluateModels(cnn, model, quick)).outputs;
+  assert.ok(out.cosine > 0.999, JSON.stringify(out));
+});
