@@ -122,17 +122,35 @@ async function load(model: onnx.IModelProto, threads: number): Promise<Loaded> {
   return { session, types };
 }
 
-async function time(loaded: Loaded, feeds: Feeds, runs: number, warmup: number): Promise<Latency> {
-  const adapted = adapt(feeds, loaded.types);
-  for (let i = 0; i < warmup; i++) await loaded.session.run(adapted);
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await loaded.session.run(adapted);
-    times.push(performance.now() - start);
+async function timeRun(loaded: Loaded, feeds: Feeds): Promise<number> {
+  const start = performance.now();
+  await loaded.session.run(feeds);
+  return performance.now() - start;
+}
+
+function latency(times: number[]): Latency {
+  const sorted = [...times].sort((x, y) => x - y);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+}
+
+/** Both models timed in alternation, so clock-speed drift and background load hit them alike. */
+async function timeBoth(a: Loaded, b: Loaded, feeds: Feeds, runs: number, warmup: number): Promise<[Latency, Latency]> {
+  const [fa, fb] = [adapt(feeds, a.types), adapt(feeds, b.types)];
+  for (let i = 0; i < warmup; i++) {
+    await a.session.run(fa);
+    await b.session.run(fb);
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+  const [ta, tb]: number[][] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    if (i % 2) {
+      ta.push(await timeRun(a, fa));
+      tb.push(await timeRun(b, fb));
+    } else {
+      tb.push(await timeRun(b, fb));
+      ta.push(await timeRun(a, fa));
+    }
+  }
+  return [latency(ta), latency(tb)];
 }
 
 function compare(name: string, want: Float64Array[], got: Float64Array[], lastDim: number): OutputAgreement {
@@ -189,7 +207,7 @@ export async function evaluateModels(original: onnx.IModelProto, candidate: onnx
       });
     }
     const sizes = { original: encodeModel(original).length, candidate: encodeModel(candidate).length };
-    const [ta, tb] = [await time(a, inputs[0], runs, warmup), await time(b, inputs[0], runs, warmup)];
+    const [ta, tb] = await timeBoth(a, b, inputs[0], runs, warmup);
     return {
       inputSource: given ? 'given' : 'generated',
       warning: given ? undefined : GENERATED_WARNING,

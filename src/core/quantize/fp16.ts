@@ -40,18 +40,16 @@ const FP16_MIN_POSITIVE = 5.96e-8;
 function tensorToHalf(tensor: onnx.ITensorProto): number {
   const values = readTensor(tensor).data as Float32Array;
   let clamped = 0;
-  const bits = Uint16Array.from(values, (v) => {
+  const bits = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
     const a = Math.abs(v);
-    if (a > FP16_MAX && Number.isFinite(v)) {
-      clamped++;
-      return toHalfBits(Math.sign(v) * FP16_MAX);
-    }
-    if (a > 0 && a < FP16_MIN_POSITIVE) {
-      clamped++;
-      return toHalfBits(Math.sign(v) * FP16_MIN_POSITIVE);
-    }
-    return toHalfBits(v);
-  });
+    let clampedValue = v;
+    if (a > FP16_MAX && Number.isFinite(v)) clampedValue = Math.sign(v) * FP16_MAX;
+    else if (a > 0 && a < FP16_MIN_POSITIVE) clampedValue = Math.sign(v) * FP16_MIN_POSITIVE;
+    if (clampedValue !== v) clamped++;
+    bits[i] = toHalfBits(clampedValue);
+  }
   tensor.dataType = D.FLOAT16;
   tensor.rawData = new Uint8Array(bits.buffer);
   tensor.floatData = [];

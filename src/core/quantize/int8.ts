@@ -44,17 +44,23 @@ export function quantizeWeight(data: Float32Array, rows: number, cols: number, p
   const channels = perChannel ? cols : 1;
   const lo = new Float64Array(channels).fill(Infinity);
   const hi = new Float64Array(channels).fill(-Infinity);
-  for (let i = 0; i < data.length; i++) {
-    const c = perChannel ? i % cols : 0;
-    if (data[i] < lo[c]) lo[c] = data[i];
-    if (data[i] > hi[c]) hi[c] = data[i];
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let col = 0; col < cols; col++, i++) {
+      const c = perChannel ? col : 0;
+      if (data[i] < lo[c]) lo[c] = data[i];
+      if (data[i] > hi[c]) hi[c] = data[i];
+    }
   }
   const params = Array.from({ length: channels }, (_, c) => scaleAndZeroPoint(lo[c], hi[c], type));
   const [qmin, qmax] = type === 'int8' ? [-128, 127] : [0, 255];
   const values = type === 'int8' ? new Int8Array(rows * cols) : new Uint8Array(rows * cols);
-  for (let i = 0; i < data.length; i++) {
-    const { scale, zeroPoint } = params[perChannel ? i % cols : 0];
-    values[i] = Math.min(qmax, Math.max(qmin, roundHalfEven(Math.fround(data[i] / scale)) + zeroPoint));
+  const scales = Float64Array.from(params, (p) => p.scale);
+  const zeroPoints = Float64Array.from(params, (p) => p.zeroPoint);
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let col = 0; col < cols; col++, i++) {
+      const c = perChannel ? col : 0;
+      values[i] = Math.min(qmax, Math.max(qmin, roundHalfEven(Math.fround(data[i] / scales[c])) + zeroPoints[c]));
+    }
   }
   const zp = params.map((p) => p.zeroPoint);
   return {
