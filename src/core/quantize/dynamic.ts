@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, coreOpset, ensureDomain, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, type Floats } from './graph';
+import { cloneModel, coreOpset, ensureDomain, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, subgraphNodes, type Floats } from './graph';
 import { quantizeWeight, type WeightType } from './int8';
 
 export interface DynamicOptions {
@@ -163,6 +163,9 @@ export function quantizeDynamic(model: onnx.IModelProto, options: DynamicOptions
       if (weight.bias) emit('Add', [product, weight.bias], [y]);
     }
     report.quantized.push({ node: nodeId(node), op: node.opType ?? '', weight: wName, shape: weight.dims });
+  }
+  for (const node of subgraphNodes(graph, ['MatMul', 'Gemm', 'Conv'])) {
+    report.skipped.push({ node: nodeId(node), op: node.opType ?? '', reason: 'inside a subgraph (If/Loop/Scan body): left in float' });
   }
   graph.node = nodes;
   if (fused && report.quantized.some((q) => q.op !== 'Conv')) ensureDomain(out, 'com.microsoft', 1);

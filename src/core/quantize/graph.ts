@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { decodeModel, encodeModel, readTensor, toNumber } from '../onnx';
+import { decodeModel, encodeModel, forEachGraph, readTensor, subgraphsOf, toNumber } from '../onnx';
 
 /** Float data as readTensor and makeTensor hold it. */
 export type Floats = Float32Array<ArrayBuffer>;
@@ -71,7 +71,10 @@ export class GraphIndex {
   /** Drop initializers no node reads any more (weights replaced by their quantized form). */
   pruneInitializers(): void {
     const read = new Set<string>((this.graph.output ?? []).map((v) => v.name ?? ''));
-    for (const node of this.graph.node ?? []) for (const input of node.input ?? []) read.add(input);
+    // If/Loop/Scan bodies may read the outer graph's initializers too
+    forEachGraph(this.graph, (g) => {
+      for (const node of g.node ?? []) for (const input of node.input ?? []) read.add(input);
+    });
     this.graph.initializer = (this.graph.initializer ?? []).filter((t) => read.has(t.name ?? ''));
     const kept = new Set(this.graph.initializer.map((t) => t.name));
     this.graph.input = (this.graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? '') || kept.has(v.name));
@@ -99,4 +102,15 @@ export function ensureDomain(model: onnx.IModelProto, domain: string, version: n
 export function coreOpset(model: onnx.IModelProto): number {
   const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   return entry ? toNumber(entry.version) : 0;
+}
+
+/** Nodes of the given op types inside If/Loop/Scan bodies, which the methods leave as they are. */
+export function subgraphNodes(graph: onnx.IGraphProto, ops: readonly string[]): onnx.INodeProto[] {
+  const found: onnx.INodeProto[] = [];
+  for (const node of graph.node ?? []) {
+    for (const sub of subgraphsOf(node)) {
+      forEachGraph(sub, (g) => found.push(...(g.node ?? []).filter((n) => !n.domain && ops.includes(n.opType ?? ''))));
+    }
+  }
+  return found;
 }

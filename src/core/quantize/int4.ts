@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, ensureDomain, finishModel, GraphIndex, mainGraph } from './graph';
+import { cloneModel, ensureDomain, finishModel, GraphIndex, mainGraph, subgraphNodes } from './graph';
 
 export interface Int4Options {
   /** Weights per scale along K: 32 (default), 64 or 128 (any power of two from 16). */
@@ -119,6 +119,9 @@ export function quantizeInt4(model: onnx.IModelProto, options: Int4Options = {})
       attribute: Object.entries(attrs).map(([name, i]) => onnx.AttributeProto.create({ name, type: I, i })),
     });
   });
+  for (const node of subgraphNodes(graph, ['MatMul'])) {
+    report.skipped.push({ node: node.name || node.output?.[0] || '', reason: 'inside a subgraph (If/Loop/Scan body): left in float' });
+  }
   if (report.quantized.length) ensureDomain(out, 'com.microsoft', 1);
   index.pruneInitializers();
   return { model: finishModel(out, 'int4 quantization'), report };

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildMlp, inspectModel, readTensor } from '../../../src/core/onnx';
+import * as ort from 'onnxruntime-node';
+import { buildMlp, GraphBuilder, inspectModel, readTensor } from '../../../src/core/onnx';
 import { quantizeDynamic } from '../../../src/core/quantize/dynamic';
+import { quantizeInt4 } from '../../../src/core/quantize/int4';
 import { evaluateModels } from '../../../src/core/quantize/evaluate';
 import { mainGraph } from '../../../src/core/quantize/graph';
 import { quantizeWeight, roundHalfEven } from '../../../src/core/quantize/int8';
@@ -96,4 +98,34 @@ test('CNN with quantizeConv: ConvInteger per tensor (even when per channel is as
   assert.deepEqual(scale.dims, []);
   const [out] = (await evaluateModels(cnn, model, quick)).outputs;
   assert.ok(out.cosine > 0.999, JSON.stringify(out));
+});
+
+test('MatMuls inside an If branch are reported as left in float; the main graph is still quantized', async () => {
+  const w = Float32Array.from({ length: 16 * 16 }, (_, i) => Math.sin(i) / 4);
+  const branch = (name: string) =>
+    new GraphBuilder(name).initializer(`${name}.w`, w, [16, 16]).node('MatMul', ['h', `${name}.w`], [`${name}.y`], {}, { name: `${name}.matmul` }).output(`${name}.y`, 'float32', [1, 16]).toGraph();
+  const outer = new GraphBuilder('else').node('MatMul', ['h', 'w'], ['else.y'], {}, { name: 'else.matmul' }).output('else.y', 'float32', [1, 16]).toGraph();
+  const model = new GraphBuilder()
+    .input('x', 'float32', [1, 16])
+    .input('flag', 'bool', [])
+    .initializer('w', w, [16, 16])
+    .node('MatMul', ['x', 'w'], ['h'], {}, { name: 'main.matmul' })
+    // the else branch reads the main graph's weight: it must survive the main MatMul's quantization
+    .node('If', ['flag'], ['y'], { then_branch: { kind: 'graph', value: branch('then') }, else_branch: { kind: 'graph', value: outer } })
+    .output('y', 'float32', [1, 16])
+    .build();
+  const { model: quantized, report } = quantizeDynamic(model);
+  assert.deepEqual(report.quantized.map((q) => q.node), ['main.matmul']);
+  assert.deepEqual(report.skipped.map((s) => [s.node, s.reason]), [
+    ['then.matmul', 'inside a subgraph (If/Loop/Scan body): left in float'],
+    ['else.matmul', 'inside a subgraph (If/Loop/Scan body): left in float'],
+  ]);
+  assert.deepEqual(quantizeInt4(model, { blockSize: 16 }).report.skipped.map((s) => s.node), ['then.matmul', 'else.matmul']);
+  assert.ok(mainGraph(quantized).initializer.some((t) => t.name === 'w'));
+  const x = new ort.Tensor('float32', Float32Array.from({ length: 16 }, (_, i) => i / 16), [1, 16]);
+  for (const flag of [true, false]) {
+    const feeds = { x, flag: new ort.Tensor('bool', Uint8Array.from([flag ? 1 : 0]), []) };
+    const [out] = (await evaluateModels(model, quantized, { inputs: [feeds], runs: 1, warmup: 0 })).outputs;
+    assert.ok(out.cosine > 0.999, `flag ${flag}: cosine ${out.cosine}`);
+  }
 });
