@@ -37,8 +37,11 @@ export class GraphIndex {
     for (const node of graph.node ?? []) {
       this.used.add(node.name ?? '');
       for (const out of node.output ?? []) this.used.add(out);
-      for (const input of node.input ?? []) this.readers.set(input, (this.readers.get(input) ?? 0) + 1);
     }
+    // reads from If/Loop/Scan bodies count: a value they read must keep its name
+    forEachGraph(graph, (g) => {
+      for (const node of g.node ?? []) for (const input of node.input ?? []) this.readers.set(input, (this.readers.get(input) ?? 0) + 1);
+    });
     this.outputs = new Set((graph.output ?? []).map((v) => v.name ?? ''));
   }
 
@@ -50,7 +53,7 @@ export class GraphIndex {
     return name;
   }
 
-  /** How many node inputs read `name`, plus one when it is a graph output. */
+  /** How many node inputs (subgraphs included) read `name`, plus one when it is a graph output. */
   readCount(name: string): number {
     return (this.readers.get(name) ?? 0) + (this.outputs.has(name) ? 1 : 0);
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inspectModel } from '../../../src/core/onnx';
+import { onnx } from 'onnx-proto';
+import { GraphBuilder, inspectModel } from '../../../src/core/onnx';
 import { mainGraph } from '../../../src/core/quantize/graph';
 import { prepareModel } from '../../../src/core/quantize/prepare';
 import { buildCnn, buildTransformerBlock } from './models';
@@ -38,4 +39,15 @@ test('Constant-node weights become initializers; a BatchNorm whose Conv output h
   const graph = mainGraph(cnn);
   graph.output.push({ ...graph.output[0], name: 'conv0.out' });
   assert.deepEqual(prepareModel(cnn).report.foldedBatchNorms, [{ conv: 'conv1', batchNorm: 'bn1' }]);
+
+  // a reader inside an If body counts too
+  const withIf = buildCnn({ seed: 3 });
+  const body = new GraphBuilder('body').node('Identity', ['conv1.out'], ['seen']).output('seen', 'float32', [1, 16, 8, 8]).toGraph();
+  const g = mainGraph(withIf);
+  g.input.push(onnx.ValueInfoProto.create({ name: 'flag', type: { tensorType: { elemType: 9, shape: { dim: [] } } } }));
+  g.node.push(onnx.NodeProto.create({ opType: 'If', name: 'peek', input: ['flag'], output: ['peeked'], attribute: [
+    onnx.AttributeProto.create({ name: 'then_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body }),
+    onnx.AttributeProto.create({ name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body }),
+  ] }));
+  assert.deepEqual(prepareModel(withIf).report.foldedBatchNorms, [{ conv: 'conv0', batchNorm: 'bn0' }]);
 });
