@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, coreOpset, ensureDomain, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, subgraphNodes, type Floats } from './graph';
+import { cloneModel, coreOpset, ensureDomain, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes, type Floats } from './graph';
 import { quantizeWeight, type WeightType } from './int8';
 
 export interface DynamicOptions {
@@ -31,10 +31,6 @@ export interface DynamicReport {
 }
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
-
-function nodeId(node: onnx.INodeProto): string {
-  return node.name || node.output?.[0] || '';
-}
 
 /** A weight to quantize as [k, n] (per channel: per column), stored with `dims`, and the bias added after. */
 interface Plan {

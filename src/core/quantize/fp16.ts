@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { readTensor, subgraphsOf } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, finishModel, GraphIndex, mainGraph } from './graph';
+import { cloneModel, finishModel, GraphIndex, mainGraph, nodeId } from './graph';
 import { toHalfBits } from './half';
 import { inferElemTypes } from './types';
 
@@ -90,7 +90,7 @@ export function convertFloat16(model: onnx.IModelProto, options: Fp16Options = {
   const types = inferElemTypes(graph);
   const isFloat = (name: string) => types.get(name) === D.FLOAT;
   const isBlocked = (n: onnx.INodeProto) =>
-    blocked.has(n.opType ?? '') || excluded.has(n.name || n.output?.[0] || '') || (!!n.domain && n.domain !== 'com.microsoft');
+    blocked.has(n.opType ?? '') || excluded.has(nodeId(n)) || (!!n.domain && n.domain !== 'com.microsoft');
   const report: Fp16Report = { convertedTensors: 0, clamped: 0, keptFloat32: [], castsInserted: 0 };
 
   // which float values end up float16: initializers read by some converted node, converted nodes' outputs, inputs
@@ -135,7 +135,7 @@ export function convertFloat16(model: onnx.IModelProto, options: Fp16Options = {
   };
   for (const node of graph.node) {
     const keep = isBlocked(node);
-    if (keep) report.keptFloat32.push({ node: node.name || node.output?.[0] || '', op: node.opType ?? '' });
+    if (keep) report.keptFloat32.push({ node: nodeId(node), op: node.opType ?? '' });
     node.input = (node.input ?? []).map((i) => {
       if (!i || !isFloat(i)) return i;
       if (keep && half.has(i)) return castTo(i, D.FLOAT);

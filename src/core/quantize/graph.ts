@@ -84,6 +84,11 @@ export class GraphIndex {
   }
 }
 
+/** How reports and `exclude` lists name a node: its name, or its first output when it has none. */
+export function nodeId(node: onnx.INodeProto): string {
+  return node.name || node.output?.[0] || '';
+}
+
 /** An int attribute of a node, or `fallback` when absent. */
 export function intAttr(node: onnx.INodeProto, name: string, fallback: number): number {
   const a = (node.attribute ?? []).find((x) => x.name === name);

@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, ensureDomain, finishModel, GraphIndex, mainGraph, subgraphNodes } from './graph';
+import { cloneModel, ensureDomain, finishModel, GraphIndex, mainGraph, nodeId, subgraphNodes } from './graph';
 
 export interface Int4Options {
   /** Weights per scale along K: 32 (default), 64 or 128 (any power of two from 16). */
@@ -86,7 +86,7 @@ export function quantizeInt4(model: onnx.IModelProto, options: Int4Options = {})
   const report: Int4Report = { quantized: [], skipped: [] };
   graph.node = graph.node.map((node) => {
     if (node.opType !== 'MatMul' || node.domain) return node;
-    const id = node.name || node.output?.[0] || '';
+    const id = nodeId(node);
     const wName = node.input?.[1] ?? '';
     const w = index.floatWeight(wName);
     const reason = exclude.has(id)
@@ -120,7 +120,7 @@ export function quantizeInt4(model: onnx.IModelProto, options: Int4Options = {})
     });
   });
   for (const node of subgraphNodes(graph, ['MatMul'])) {
-    report.skipped.push({ node: node.name || node.output?.[0] || '', reason: 'inside a subgraph (If/Loop/Scan body): left in float' });
+    report.skipped.push({ node: nodeId(node), reason: 'inside a subgraph (If/Loop/Scan body): left in float' });
   }
   if (report.quantized.length) ensureDomain(out, 'com.microsoft', 1);
   index.pruneInitializers();

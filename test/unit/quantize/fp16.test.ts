@@ -61,8 +61,10 @@ test('fp16 without kept io types takes float16 inputs; blocked ops stay float32 
   assert.deepEqual([info.inputs[0].elemType, info.outputs[0].elemType], ['float16', 'float16']);
   const ev = await evaluateModels(model, half, quick);
   assert.equal(ev.outputs[0].top1Agreement, 1);
-  const none = convertFloat16(model, { blockOps: [] });
-  assert.deepEqual(none.report.keptFloat32, []);
+  assert.deepEqual(convertFloat16(model, { blockOps: [] }).report.keptFloat32, []);
+  const excluded = convertFloat16(model, { blockOps: [], exclude: ['Relu_2'] });
+  assert.deepEqual(excluded.report.keptFloat32, [{ node: 'Relu_2', op: 'Relu' }]);
+  assert.equal(inspectModel(excluded.model).opCounts.Cast, 2, 'one for the input, one into the kept Relu, none out: y is float32 already');
 });
 
 test('fp16 refuses a model with subgraphs, naming the node', () => {
