@@ -5,6 +5,7 @@ export { externalDataFiles, externalDataRefs, loadExternalData, type ExternalRef
 export { inspectModel, type Dim, type ModelInspection, type ValueSpec } from './inspect';
 export { toNumber } from './long';
 export { buildMlp, type MlpOptions } from './mlp';
+export { seededRandom } from './random';
 export { decodeModel, encodeModel, loadModel, readModelBytes, saveModel } from './model';
 export { elementCount, makeTensor, readTensor, tensorDims, type TensorData } from './tensor';
 export { checkModel, MAX_OPSET, normalizeDomain } from './validate';

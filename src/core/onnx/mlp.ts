@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { GraphBuilder, type BuildOptions } from './builder';
 import type { Dim } from './inspect';
+import { seededRandom } from './random';
 
 export interface MlpOptions {
   inputSize: number;
@@ -12,18 +13,6 @@ export interface MlpOptions {
   /** The batch dimension (default the symbolic 'batch'). */
   batch?: Dim;
   opset?: BuildOptions['opset'];
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG, so initial weights never depend on Math.random. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

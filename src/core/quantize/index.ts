@@ -1,0 +1,7 @@
+// The public face of core/quantize: graph preparation, quantization methods and their evaluation. Each method
+// is pure: a model in, a new model and a report out; the caller's model is never modified.
+export { quantizeDynamic, type DynamicOptions, type DynamicReport } from './dynamic';
+export { evaluateModels, generateInputs, type EvaluateOptions, type EvaluationReport, type Feeds, type Latency, type OutputAgreement } from './evaluate';
+export { convertFloat16, DEFAULT_FP16_BLOCK_LIST, type Fp16Options, type Fp16Report } from './fp16';
+export { quantizeInt4, type Int4Options, type Int4Report } from './int4';
+export { prepareModel, type PrepareReport } from './prepare';
