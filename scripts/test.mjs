@@ -58,6 +58,12 @@ const results = [];
 for (const suite of suites) {
   const files = testFiles(suite);
   if (files.length === 0) continue;
+  if (suite === 'unit') {
+    // ONNX Runtime's Python quantizer, the reference the quantize tests compare with (from the local wheel mirror)
+    const { ensurePythonEnv } = await import('./lib/python-env.mjs');
+    const env = ensurePythonEnv({ log: (line) => console.log(`[lathe] ${line}`) });
+    if (env.error) console.log(`[lathe] Python reference environment unavailable, reference tests will skip: ${env.error}`);
+  }
   if (suite === 'e2e') {
     const { ensureE2eTools } = await import('./lib/e2e-tools.mjs');
     await ensureE2eTools();
