@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type Message, type MessageConnection, type MessageReader } from 'vscode-jsonrpc/node';
 import type { PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -10,14 +10,31 @@ const ROOT = path.resolve(__dirname, '../..');
 export class TestClient {
   readonly connection: MessageConnection;
   private readonly child: ChildProcess;
-  private readonly published: PublishDiagnosticsParams[] = [];
+  /** Every publishDiagnostics received, in order. */
+  readonly published: PublishDiagnosticsParams[] = [];
   private readonly waiters: { match: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
+  /** Responses to requests written by `sendCancelled`, by id (the connection knows nothing of those requests). */
+  private readonly raw = new Map<string, (m: Message) => void>();
   stderr = '';
 
   constructor(configuration: Record<string, unknown> = {}) {
     this.child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/index.ts'), '--stdio'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d) => (this.stderr += String(d)));
-    this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    const inner = new StreamMessageReader(this.child.stdout!);
+    const reader: MessageReader = {
+      onError: inner.onError,
+      onClose: inner.onClose,
+      onPartialMessage: inner.onPartialMessage,
+      listen: (callback) =>
+        inner.listen((m) => {
+          const id = (m as { id?: unknown }).id;
+          const divert = typeof id === 'string' ? this.raw.get(id) : undefined;
+          if (divert) divert(m);
+          else callback(m);
+        }),
+      dispose: () => inner.dispose(),
+    };
+    this.connection = createMessageConnection(reader, new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
       this.published.push(p);
       for (const w of [...this.waiters]) {
@@ -54,6 +71,21 @@ export class TestClient {
 
   request<T>(method: string, params: unknown): Promise<T> {
     return this.connection.sendRequest(method, params) as Promise<T>;
+  }
+
+  /**
+   * A request and its cancellation written in one piece, so the server reads both before it dispatches the request:
+   * a deterministic way to see what a request cancelled in flight gets back.
+   */
+  sendCancelled(method: string, params: unknown): Promise<Message> {
+    const id = `cancelled-${this.raw.size}`;
+    const frame = (body: object) => {
+      const json = JSON.stringify({ jsonrpc: '2.0', ...body });
+      return `Content-Length: ${Buffer.byteLength(json)}\r\n\r\n${json}`;
+    };
+    const response = new Promise<Message>((resolve) => this.raw.set(id, resolve));
+    this.child.stdin!.write(frame({ id, method, params }) + frame({ method: '$/cancelRequest', params: { id } }));
+    return response;
   }
 
   notify(method: string, params: unknown): Promise<void> {

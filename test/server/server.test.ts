@@ -125,6 +125,26 @@ describe('language server over a real LSP connection', () => {
     assert.deepEqual((await change(FIXED)).diagnostics, []);
   });
 
+  test('rapid edits are validated once, for the last version', async () => {
+    const before = client.published.length;
+    const first = version + 1;
+    for (const text of [BROKEN, FIXED.replace('neds', 'nееds'), FIXED]) {
+      version++;
+      await client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    }
+    doc.version = version;
+    assert.deepEqual((await client.diagnostics(uri, version)).diagnostics, []);
+    assert.deepEqual(client.published.slice(before).map((p) => p.version), [version], `no diagnostics for versions ${first}..${version - 1}`);
+  });
+
+  test('a request the client cancels gets no result', async () => {
+    const params = { textDocument: doc, position: pos(FIXED, 'cmd', 1) };
+    assert.ok(await client.request('textDocument/hover', params), 'the same request not cancelled has a result');
+    const response = (await client.sendCancelled('textDocument/hover', params)) as { result?: unknown; error?: unknown };
+    assert.ok(!('error' in response), JSON.stringify(response));
+    assert.equal(response.result, null);
+  });
+
   test('completion in needs lists the other stages', async () => {
     const r = await client.request<CompletionItem[]>('textDocument/completion', { textDocument: doc, position: pos(FIXED, 'needs: [train', 'needs: ['.length) });
     assert.deepEqual(labels(r), ['prep', 'train']);
