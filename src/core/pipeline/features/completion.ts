@@ -99,7 +99,9 @@ function valueItems(model: PipelineModel, cursor: Extract<Cursor, { kind: 'value
     if (option.kind === 'number' && option.enum) for (const v of option.enum) at(String(v), CompletionItemKind.Value);
   }
   if (section === 'stages' && field === 'params' && cursor.path.length === 3) for (const p of model.params.values()) at(p.name, CompletionItemKind.Variable, { detail: preview(p.value) });
-  return out;
+  // a union of a name and a list of names offers each name once
+  const seen = new Set<string>();
+  return out.filter((i) => !seen.has(i.label) && !!seen.add(i.label));
 }
 
 /** Keys already present in the block map at a path (so completion does not offer them again). */
