@@ -59,7 +59,7 @@ test('code actions: the diagnostic fixes from data, then ignore-on-this-line', (
 
 test('code actions: an existing lathe-ignore gets the code appended; other ranges and sources are left out', () => {
   const text = 'version: 1\nstages:\n  a:\n    cmd: x # lathe-ignore missing-dep\n    neds: [b]\n';
-  const d = toLspDiagnostic({ code: 'cycle', message: 'm', severity: 'error', range: { start: { line: 3, character: 4 }, end: { line: 3, character: 7 } } });
+  const d = toLspDiagnostic({ code: 'cycle', message: 'm', severity: 'error', span: { start: 0, end: 0 }, range: { start: { line: 3, character: 4 }, end: { line: 3, character: 7 } } });
   const [action] = codeActions(new LineIndex(text), 'u', [d], d.range);
   assert.equal(action.edit!.changes!.u[0].newText, ', cycle');
   const elsewhere = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
