@@ -176,9 +176,14 @@ export function startServer(connection: Connection): void {
     revalidateAll();
   });
 
-  documents.onDidOpen((e) => schedule(e.document.uri, 0));
+  // an opened document is validated at once; TextDocuments also reports the open as a content change, skipped here
+  const opening = new Set<string>();
+  documents.onDidOpen((e) => {
+    opening.add(e.document.uri);
+    schedule(e.document.uri, 0);
+  });
   documents.onDidChangeContent((e) => {
-    if (e.document.version > 1) schedule(e.document.uri);
+    if (!opening.delete(e.document.uri)) schedule(e.document.uri);
   });
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
