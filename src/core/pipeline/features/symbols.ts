@@ -3,7 +3,7 @@ import type { Node } from 'yaml';
 import type { PipelineModel } from '../model';
 import { entries, getPair, keySpan, nodeSpan } from '../parse';
 import type { Span } from '../text';
-import { preview } from './completion';
+import { preview } from './locate';
 
 const SECTIONS: { name: string; kind: SymbolKind; detail: (model: PipelineModel, entry: string) => string | undefined }[] = [
   { name: 'params', kind: SymbolKind.Variable, detail: (m, n) => preview(m.params.get(n)?.value) },

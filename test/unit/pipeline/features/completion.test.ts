@@ -33,6 +33,11 @@ const CASES: Case[] = [
   { name: 'param names in a stage params list', text: mark('[epochs]', 1), labels: ['lr', 'epochs', 'net'] },
   { name: 'uses values: the built-ins', text: mark('uses: quantize', 6), labels: ['quantize', 'distill', 'lora', 'drift', 'evaluate'] },
   { name: 'with keys of the built-in, in a flow map', text: mark('output: models/q.onnx', 6), labels: ['calibration', 'per_channel', 'output'] },
+  {
+    name: 'with keys of the built-in, in a block map',
+    text: PIPELINE.replace('    with: { model: models/teacher.onnx, method: dynamic-int8, output: models/q.onnx }', `    with:\n      model: models/teacher.onnx\n      ${CURSOR}`),
+    labels: ['method', 'calibration', 'per_channel', 'output'],
+  },
   { name: 'enum values of a with argument', text: mark('dynamic-int8'), labels: ['dynamic-int8', 'static-int8', 'fp16', 'int4'] },
   { name: 'model references with versions and aliases', text: mark('models/teacher.onnx, method', 0).replace(`${CURSOR}models/teacher.onnx`, `model:${CURSOR}`), labels: ['model:teacher@latest', 'model:teacher@production', 'model:teacher@v3', 'model:teacher@v1'] },
   { name: 'sweep method values', text: mark('method: random', 8), labels: ['grid', 'random', 'tpe'] },
