@@ -19,7 +19,7 @@ export async function build({ watch = false } = {}) {
   };
   const entries = [
     { entryPoints: [at('src/extension/extension.ts')], outfile: at('dist/extension.js'), ...node },
-    { entryPoints: [at('src/server/server.ts')], outfile: at('dist/server.js'), ...node },
+    { entryPoints: [at('src/server/index.ts')], outfile: at('dist/server.js'), ...node },
     { entryPoints: [at('src/cli/index.ts')], outfile: at('dist/cli.js'), ...node },
   ].filter((e) => existsSync(e.entryPoints[0]));
   const webviewDir = at('webviews');

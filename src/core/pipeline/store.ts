@@ -29,9 +29,13 @@ async function versions(dir: string): Promise<number[]> {
 
 async function aliases(file: string): Promise<Record<string, number>> {
   try {
-    const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { aliases?: Record<string, { version?: number }> };
+    // an alias points at a version number, or at a record holding one (`{ version, setAt, ... }`)
+    const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as { aliases?: Record<string, number | { version?: number }> };
     const out: Record<string, number> = {};
-    for (const [alias, target] of Object.entries(parsed.aliases ?? {})) if (typeof target?.version === 'number') out[alias] = target.version;
+    for (const [alias, target] of Object.entries(parsed.aliases ?? {})) {
+      const version = typeof target === 'number' ? target : target?.version;
+      if (typeof version === 'number') out[alias] = version;
+    }
     return out;
   } catch {
     return {}; // no aliases yet, or a file being rewritten: the next snapshot sees it

@@ -5,7 +5,7 @@ import { entries } from '../parse';
 import type { StoreSnapshot } from '../store';
 import type { LineIndex, Span } from '../text';
 import { cursorAt, type Cursor } from './cursor';
-import { describeSchema, schemaAt } from './locate';
+import { describeSchema, preview, schemaAt } from './locate';
 import type { SchemaNode } from '../schema';
 
 const CONTEXT_DOCS: Record<string, string> = {
@@ -16,12 +16,6 @@ const CONTEXT_DOCS: Record<string, string> = {
 };
 
 const markdown = (value: string) => ({ kind: MarkupKind.Markdown, value });
-
-/** Short JSON of a value for details (long values cut). */
-export function preview(value: unknown): string {
-  const s = JSON.stringify(value) ?? 'null';
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
-}
 
 function item(lines: LineIndex, word: Span, label: string, kind: Kind, extra: Partial<CompletionItem> = {}, insert = label): CompletionItem {
   return { label, kind, textEdit: { range: lines.range(word), newText: insert }, ...extra };
@@ -99,7 +93,9 @@ function valueItems(model: PipelineModel, cursor: Extract<Cursor, { kind: 'value
     if (option.kind === 'number' && option.enum) for (const v of option.enum) at(String(v), CompletionItemKind.Value);
   }
   if (section === 'stages' && field === 'params' && cursor.path.length === 3) for (const p of model.params.values()) at(p.name, CompletionItemKind.Variable, { detail: preview(p.value) });
-  return out;
+  // a union of a name and a list of names offers each name once
+  const seen = new Set<string>();
+  return out.filter((i) => !seen.has(i.label) && !!seen.add(i.label));
 }
 
 /** Keys already present in the block map at a path (so completion does not offer them again). */

@@ -7,8 +7,7 @@ import { nodeSpan } from '../parse';
 import { parseStoreRef, versionNumber } from '../refs';
 import type { StoreSnapshot } from '../store';
 import { contains, type Span } from '../text';
-import { preview } from './completion';
-import { describeSchema, nodeAt, schemaAt } from './locate';
+import { describeSchema, nodeAt, preview, schemaAt } from './locate';
 
 const block = (value: unknown) => `\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``;
 

@@ -98,3 +98,9 @@ export function describeSchema(node: SchemaNode): string {
   if (node.kind === 'object' && node.required?.length) parts.push(`Required: ${node.required.map((r) => `\`${r}\``).join(', ')}.`);
   return parts.join('\n\n');
 }
+
+/** Short JSON of a value for details and hovers (long values cut). */
+export function preview(value: unknown): string {
+  const s = JSON.stringify(value) ?? 'null';
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

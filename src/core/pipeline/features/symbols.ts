@@ -3,7 +3,7 @@ import type { Node } from 'yaml';
 import type { PipelineModel } from '../model';
 import { entries, getPair, keySpan, nodeSpan } from '../parse';
 import type { Span } from '../text';
-import { preview } from './completion';
+import { preview } from './locate';
 
 const SECTIONS: { name: string; kind: SymbolKind; detail: (model: PipelineModel, entry: string) => string | undefined }[] = [
   { name: 'params', kind: SymbolKind.Variable, detail: (m, n) => preview(m.params.get(n)?.value) },
@@ -16,10 +16,17 @@ const SECTIONS: { name: string; kind: SymbolKind; detail: (model: PipelineModel,
 /** The outline of a pipeline: one symbol per section (params, datasets, models, stages, sweeps), its entries as children. */
 export function documentSymbols(model: PipelineModel): DocumentSymbol[] {
   const lines = model.file.lines;
+  const text = model.file.text;
+  // a block value's range runs to the start of the next key: the symbol ends where its text does
+  const end = (key: Span, value: Node | null) => {
+    let e = Math.max(key.end, nodeSpan(value).end);
+    while (e > key.end && /\s/.test(text[e - 1])) e--;
+    return e;
+  };
   const symbol = (name: string, kind: SymbolKind, key: Span, value: Node | null, detail?: string, children?: DocumentSymbol[]): DocumentSymbol => ({
     name,
     kind,
-    range: lines.range({ start: key.start, end: Math.max(key.end, nodeSpan(value).end) }),
+    range: lines.range({ start: key.start, end: end(key, value) }),
     selectionRange: lines.range(key),
     ...(detail ? { detail } : {}),
     ...(children ? { children } : {}),
