@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { projectRoot } from './ensure.mjs';
 
 /** What a packaged extension contains (see .vscodeignore) plus node_modules for the native runtime it loads. */
-const EXTENSION_ENTRIES = ['package.json', 'README.md', 'LICENSE', 'dist', 'media', 'syntaxes', 'schemas', 'python', 'node_modules'];
+const EXTENSION_ENTRIES = ['package.json', 'README.md', 'LICENSE', 'dist', 'media', 'syntaxes', 'language-configuration.json', 'schemas', 'python', 'node_modules'];
 
 /**
  * Installs the project as `<publisher>.<name>-<version>/` in `extensionsDir`: a copy of what a packaged extension

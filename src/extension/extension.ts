@@ -1,8 +1,12 @@
 import * as vscode from 'vscode';
-import { Commands, Views } from '../shared/ids';
+import { describeError } from '../core/workspace/errors';
+import { Commands, Panels, Views } from '../shared/ids';
 import { registerDatasetCommands } from './commands/datasetCommands';
 import { registerModelCommands } from './commands/modelCommands';
+import { registerPipelineCommands } from './commands/pipelineCommands';
 import { ActiveRuns, registerRunCommands } from './commands/runCommands';
+import { startLanguageClient } from './languageClient';
+import { ExperimentsPanel } from './panels/experimentsPanel';
 import { Services } from './services';
 import { RunStatusBar } from './statusBar';
 import { DatasetsTree } from './trees/datasetsTree';
@@ -45,9 +49,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ),
     ...registerDatasetCommands(services),
     ...registerModelCommands(services),
-    ...registerRunCommands(services, active),
+    ...registerPipelineCommands(services),
+    ...registerRunCommands(services, active, context.extensionUri),
+    vscode.window.registerWebviewPanelSerializer(Panels.experiments, ExperimentsPanel.serializer(services, context.extensionUri)),
   );
   services.output.info(`Lathe active in ${ws.layout.root}`);
+  // after the views: a server that fails to start must not take the trees and commands with it
+  try {
+    context.subscriptions.push(await startLanguageClient(context, services.output));
+  } catch (e) {
+    services.output.error(`The pipeline language server did not start: ${describeError(e)}`);
+  }
 }
 
 export function deactivate(): void {

@@ -33,8 +33,19 @@ export const Commands = {
   cancelRun: 'lathe.run.cancel',
   openRunLogs: 'lathe.run.openLogs',
   compareRuns: 'lathe.run.compare',
+  compareRunsReport: 'lathe.run.compareReport',
   deleteRun: 'lathe.run.delete',
   showRunDetails: 'lathe.run.show',
+
+  // the code lenses of pipeline files invoke these with (pipeline URI, stage name)
+  pipelineRun: 'lathe.pipeline.run',
+  pipelineRunStage: 'lathe.pipeline.runStage',
+  pipelineShowDag: 'lathe.pipeline.showDag',
+} as const;
+
+/** Webview panel view types (also the keys their serializers restore them by). */
+export const Panels = {
+  experiments: 'lathe.experiments',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];
@@ -49,3 +60,6 @@ export const TreeContext = {
   run: 'lathe.run',
   runRunning: 'lathe.run.running',
 } as const;
+
+/** The language id of pipeline files (lathe.yaml, *.lathe.yaml), served by the language server. */
+export const PIPELINE_LANGUAGE = 'lathe-pipeline';

@@ -327,7 +327,7 @@ export class VsCode {
 
   /** The Problems panel's rows (file rows and markers) as VS Code reads them out (aria labels). */
   async problems(): Promise<string[]> {
-    await this.runCommand('View: Focus Problems');
+    await this.runCommand('View: Focus Problems (Errors, Warnings, Infos)');
     const rows = this.page.locator('.markers-panel .monaco-list-row');
     return rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? (e.textContent ?? '').trim()));
   }

@@ -57,3 +57,18 @@ test('views, menus and welcome content refer only to declared ids', () => {
     }
   }
 });
+
+test('the pipeline language: settings list every diagnostic code, grammar and language files exist, lens commands are contributed', async () => {
+  const { DIAGNOSTIC_CODES } = await import('../../src/core/pipeline/diagnostics');
+  const { PIPELINE_COMMANDS } = await import('../../src/core/pipeline/features/codeLens');
+  const { PIPELINE_LANGUAGE } = await import('../../src/shared/ids');
+  const severity = pkg.contributes.configuration.properties['lathe.pipeline.severity'];
+  assert.deepEqual(Object.keys(severity.properties).sort(), Object.keys(DIAGNOSTIC_CODES).sort());
+  for (const [code, d] of Object.entries(DIAGNOSTIC_CODES)) assert.ok(severity.properties[code].description.includes(`Default: ${d.severity}.`), code);
+  const language = pkg.contributes.languages.find((l: { id: string }) => l.id === PIPELINE_LANGUAGE);
+  assert.ok(language, 'language contributed');
+  const grammar = pkg.contributes.grammars.find((g: { language: string }) => g.language === PIPELINE_LANGUAGE);
+  for (const file of [language.configuration, grammar.path]) JSON.parse(readFileSync(path.join(root, file), 'utf8'));
+  const contributed = new Set(pkg.contributes.commands.map((c: { command: string }) => c.command));
+  for (const id of Object.values(PIPELINE_COMMANDS)) assert.ok(contributed.has(id), id);
+});

@@ -2,8 +2,9 @@ import type { CliCommand } from '../command';
 import { dataCommands } from './data';
 import { initCommand } from './init';
 import { modelCommands } from './model';
+import { pipelineCommands } from './pipeline';
 import { runCommand } from './run';
 import { runsCommands } from './runs';
 
 /** Every CLI command. Feature folders add theirs here. */
-export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands];
+export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands, ...pipelineCommands];

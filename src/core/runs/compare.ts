@@ -52,12 +52,20 @@ function paramRows(runs: RunRecord[]): ParamRow[] {
   });
 }
 
-function metricRows(series: MetricSeries[]): MetricRow[] {
-  const names = [...new Set(series.flatMap((s) => Object.keys(s)))].sort();
+/** Each metric's stats: what a comparison needs of a run's series, without keeping its points. */
+export function seriesStats(series: MetricSeries): Record<string, MetricStats> {
+  return Object.fromEntries(Object.entries(series).flatMap(([name, points]) => {
+    const stats = metricStats(points);
+    return stats ? [[name, stats]] : [];
+  }));
+}
+
+function metricRows(perRun: Record<string, MetricStats>[]): MetricRow[] {
+  const names = [...new Set(perRun.flatMap((s) => Object.keys(s)))].sort();
   return names.map((name) => {
     const goal = metricGoal(name);
-    const values = series.map((s): MetricCell | null => {
-      const stats = metricStats(s[name] ?? []);
+    const values = perRun.map((s): MetricCell | null => {
+      const stats = s[name];
       return stats ? { ...stats, best: goal === 'minimize' ? stats.min : stats.max } : null;
     });
     let bestRun: number | null = null;
@@ -73,6 +81,11 @@ function metricRows(series: MetricSeries[]): MetricRow[] {
 export async function compareRuns(layout: StoreLayout, refs: string[]): Promise<RunComparison> {
   if (refs.length < 2) throw new LatheError('usage', 'compare needs at least two runs', { hint: 'lathe runs compare <a> <b> [...]' });
   const runs = await Promise.all(refs.map((ref) => readRun(layout, ref)));
-  const series = await Promise.all(runs.map(async (r) => (await readMetrics(layout, r.id)).series));
-  return { runs, params: paramRows(runs), metrics: metricRows(series) };
+  const stats = await Promise.all(runs.map(async (r) => seriesStats((await readMetrics(layout, r.id)).series)));
+  return compareRecords(runs, stats);
+}
+
+/** The comparison of runs whose metrics are already summarised (`stats[i]` belongs to `runs[i]`, see seriesStats). */
+export function compareRecords(runs: RunRecord[], stats: Record<string, MetricStats>[]): RunComparison {
+  return { runs, params: paramRows(runs), metrics: metricRows(stats) };
 }

@@ -1,5 +1,5 @@
 /** Experiment runs: the public API the CLI and the extension use. */
-export { compareRuns, metricGoal, type MetricCell, type MetricGoal, type MetricRow, type ParamRow, type RunComparison } from './compare';
+export { compareRecords, compareRuns, metricGoal, type MetricCell, type MetricGoal, type MetricRow, type ParamRow, type RunComparison, seriesStats } from './compare';
 export { cancelRun, deleteRun, type CancelOptions } from './control';
 export { METRIC_PREFIX, metricStats, metricWarnings, parseMetrics, type MetricPoint, type MetricSeries, type MetricsData, type MetricStats } from './metrics';
 export { parseParamAssignments, parseParamValue } from './params';

@@ -55,9 +55,17 @@ export function parseMetricObject(line: string): Record<string, unknown> | undef
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** Parse metrics.jsonl text. A last line without its newline is a write in progress: used only if it parses. */
-export function parseMetrics(text: string): MetricsData {
-  const data: MetricsData = { series: {}, skippedLines: 0, invalid: {} };
+/** Receives each valid point as parsed; `time` is undefined when the line had none. */
+export type MetricSink = (metric: string, step: number, value: number, time: number | undefined) => void;
+
+/**
+ * Scan metrics.jsonl text, handing each valid point to `sink` (readers that keep points in their own shape need no
+ * point objects). A last line without its newline is a write in progress: used only if it parses.
+ * `firstLine`: the index of the text's first line in the file, when scanning what was appended since a last read
+ * (a line without a step takes its line index as step).
+ */
+export function scanMetrics(text: string, sink: MetricSink, firstLine = 0): Omit<MetricsData, 'series'> {
+  const data: Omit<MetricsData, 'series'> = { skippedLines: 0, invalid: {} };
   const lines = text.split('\n');
   lines.forEach((raw, index) => {
     const line = raw.trim();
@@ -68,12 +76,12 @@ export function parseMetrics(text: string): MetricsData {
       if (!torn) data.skippedLines++;
       return;
     }
-    const step = finite(record.step) ? record.step : index;
+    const step = finite(record.step) ? record.step : firstLine + index;
     const time = finite(record.ts) ? record.ts : finite(record.time) ? record.time : undefined;
     for (const [metric, value] of Object.entries(record)) {
       if (RESERVED.has(metric)) continue;
       if (finite(value)) {
-        (data.series[metric] ??= []).push(time === undefined ? { step, value } : { step, value, time });
+        sink(metric, step, value, time);
       } else {
         const text = typeof value === 'string' ? value : JSON.stringify(value);
         const invalid = (data.invalid[metric] ??= { count: 0, first: { step, value: text.length > 40 ? `${text.slice(0, 40)}...` : text } });
@@ -82,6 +90,13 @@ export function parseMetrics(text: string): MetricsData {
     }
   });
   return data;
+}
+
+/** Parse metrics.jsonl text into one series per metric (see scanMetrics). */
+export function parseMetrics(text: string, firstLine = 0): MetricsData {
+  const series: MetricSeries = {};
+  const rest = scanMetrics(text, (metric, step, value, time) => (series[metric] ??= []).push(time === undefined ? { step, value } : { step, value, time }), firstLine);
+  return { series, ...rest };
 }
 
 /** Read a run's metrics.jsonl (a missing file is no metrics yet). */

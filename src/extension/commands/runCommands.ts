@@ -15,6 +15,7 @@ import {
 } from '../../core/runs';
 import { Commands } from '../../shared/ids';
 import { renderRunComparison, renderRunDetails } from '../reports/runs';
+import { ExperimentsPanel } from '../panels/experimentsPanel';
 import type { Services } from '../services';
 import type { RunNode } from '../trees/runsTree';
 import { requireTrust } from '../util/ui';
@@ -63,7 +64,7 @@ function selectedRuns(node: RunNode | undefined, selection: RunNode[] | undefine
   return nodes.flatMap((n) => (n.kind === 'run' ? [n.run] : n.runs));
 }
 
-export function registerRunCommands(s: Services, active: ActiveRuns): vscode.Disposable[] {
+export function registerRunCommands(s: Services, active: ActiveRuns, extensionUri: vscode.Uri): vscode.Disposable[] {
   const start = s.command('Run Command as Experiment', async () => {
     if (!(await requireTrust('Running a command as an experiment'))) return;
     const commandLine = await vscode.window.showInputBox({
@@ -127,7 +128,15 @@ export function registerRunCommands(s: Services, active: ActiveRuns): vscode.Dis
     await vscode.window.showTextDocument(vscode.Uri.file(logs.stderr), { preview: false, viewColumn: vscode.ViewColumn.Beside });
   });
 
+  // a tree selection of one run still charts it (its curves alone are worth seeing); the palette asks
   const compare = s.command('Compare Runs', async (node?: RunNode, selection?: RunNode[]) => {
+    let runs = selectedRuns(node, selection);
+    if (runs.length === 0) runs = await pickRuns(s.ws.layout, 'Runs to chart and compare', true);
+    if (runs.length === 0) return;
+    ExperimentsPanel.show(s, extensionUri, runs.map((r) => r.id));
+  });
+
+  const compareReport = s.command('Compare Runs as Report', async (node?: RunNode, selection?: RunNode[]) => {
     let runs = selectedRuns(node, selection);
     if (runs.length < 2) runs = await pickRuns(s.ws.layout, 'Pick two or more runs to compare', true);
     if (runs.length < 2) {
@@ -168,6 +177,7 @@ export function registerRunCommands(s: Services, active: ActiveRuns): vscode.Dis
     vscode.commands.registerCommand(Commands.cancelRun, cancel),
     vscode.commands.registerCommand(Commands.openRunLogs, openLogs),
     vscode.commands.registerCommand(Commands.compareRuns, compare),
+    vscode.commands.registerCommand(Commands.compareRunsReport, compareReport),
     vscode.commands.registerCommand(Commands.deleteRun, remove),
     vscode.commands.registerCommand(Commands.showRunDetails, show),
   ];

@@ -1,0 +1,8 @@
+/** Chart data for webview panels: downsampling, smoothing, run colours, CSV export and the experiments model. */
+export { runHue, runHues } from './colors';
+export { csvCell, toCsv } from './csv';
+export { ExperimentsData, FIRST_PAINT_BUDGET_MS, type SnapshotMessage, type UpdateMessage } from './experiments';
+export { downsampleIndices, lttb } from './lttb';
+export { columnStats, MetricsCache, type MetricColumns, type RunMetrics } from './metricsCache';
+export { downsampleXY, seriesData, seriesDelta, seriesXY, type SentSeries, type XY } from './series';
+export { smoothEma } from './smoothing';

@@ -1,0 +1,139 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ExperimentsData, FIRST_PAINT_BUDGET_MS } from '../../core/charts';
+import { Panels } from '../../shared/ids';
+import { decodePanelState, decodeWebviewMessage, DEFAULT_SERIES_OPTIONS, PROTOCOL_VERSION, type ExtensionMessage, type WebviewMessage } from '../../shared/messages';
+import type { Services } from '../services';
+import { createPanel, PanelController, preparePanel, type PanelKind } from './panelHost';
+
+const KIND: PanelKind = { viewType: Panels.experiments, title: 'Experiments', script: 'experiments' };
+
+// Metric lines arrive many per second from a training script: one update per this many ms at most.
+const UPDATE_DEBOUNCE_MS = 300;
+
+const fileName = (metric: string, ext: string) => `${metric.replace(/[^\w.-]+/g, '_') || 'metric'}.${ext}`;
+
+/**
+ * The experiments panel: metric curves and the comparison table of chosen runs, updated live (appended points only)
+ * while they run. One panel per window; showing other runs re-targets it.
+ */
+export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionMessage> {
+  private static current: ExperimentsPanel | undefined;
+  private readonly data: ExperimentsData;
+  /** Webview loaded and sent `initialized`: updates make sense only on top of a snapshot it has. */
+  private ready = false;
+  private timer: NodeJS.Timeout | undefined;
+  // snapshot/update/export read the store in turn, so an update never interleaves with the snapshot it builds on
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    panel: vscode.WebviewPanel,
+    private readonly s: Services,
+    runIds: string[],
+    options = DEFAULT_SERIES_OPTIONS,
+  ) {
+    super(panel, decodeWebviewMessage, s.output);
+    this.data = new ExperimentsData(s.ws.layout, runIds, { ...options });
+    this.setTitle();
+    const metricsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(s.ws.layout.runs), '*/metrics.jsonl'));
+    const onMetrics = (uri: vscode.Uri) => {
+      if (this.data.runIds.includes(path.basename(path.dirname(uri.fsPath)))) this.scheduleUpdate();
+    };
+    this.disposables.push(
+      metricsWatcher,
+      metricsWatcher.onDidChange(onMetrics),
+      metricsWatcher.onDidCreate(onMetrics),
+      s.ws.onDidChange((area) => area === 'runs' && this.scheduleUpdate()),
+      panel.onDidChangeViewState(() => {
+        // a hidden webview is unloaded; it posts `initialized` again when shown and gets a fresh snapshot
+        if (!panel.visible) this.ready = false;
+      }),
+      { dispose: () => clearTimeout(this.timer) },
+      { dispose: () => ExperimentsPanel.current === this && (ExperimentsPanel.current = undefined) },
+    );
+  }
+
+  /** Open the panel on these runs (or point the open one at them). */
+  static show(s: Services, extensionUri: vscode.Uri, runIds: string[]): void {
+    const open = ExperimentsPanel.current;
+    if (open && !open.isDisposed) {
+      open.data.runIds = runIds;
+      open.setTitle();
+      open.panel.reveal();
+      if (open.ready) open.sendSnapshot();
+      return;
+    }
+    ExperimentsPanel.current = new ExperimentsPanel(createPanel(extensionUri, KIND), s, runIds);
+  }
+
+  /** Restores panels after a window reload from what the webview saved with setState. */
+  static serializer(s: Services, extensionUri: vscode.Uri): vscode.WebviewPanelSerializer {
+    return {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        const saved = decodePanelState(state);
+        preparePanel(panel, extensionUri, KIND);
+        ExperimentsPanel.current?.dispose();
+        ExperimentsPanel.current = new ExperimentsPanel(panel, s, saved.runIds, saved.options);
+      },
+    };
+  }
+
+  protected async handle(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'initialized':
+        this.data.options.maxPoints = message.maxPoints;
+        this.ready = true;
+        this.sendSnapshot();
+        return;
+      case 'setOptions':
+        Object.assign(this.data.options, message.options);
+        this.sendSnapshot();
+        return;
+      case 'exportCsv':
+        return this.save(fileName(message.metric, 'csv'), { CSV: ['csv'] }, async () => Buffer.from(await this.enqueue(() => this.data.csv(message.metric)), 'utf8'));
+      case 'exportPng':
+        return this.save(fileName(message.metric, 'png'), { 'PNG image': ['png'] }, async () => Buffer.from(message.dataUrl.slice(message.dataUrl.indexOf(',') + 1), 'base64'));
+    }
+  }
+
+  private setTitle(): void {
+    const n = this.data.runIds.length;
+    this.panel.title = `Experiments (${n} run${n === 1 ? '' : 's'})`;
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** A snapshot of what can be read within the budget at once, then the remaining runs as one update. */
+  private sendSnapshot(): void {
+    clearTimeout(this.timer);
+    this.enqueue(async () => {
+      const snapshot = await this.data.snapshot(FIRST_PAINT_BUDGET_MS);
+      this.post(snapshot);
+      if (snapshot.loading === 0) return;
+      const rest = await this.data.update();
+      if (rest) this.post(rest);
+    }).catch((e) => this.fail(e));
+  }
+
+  private scheduleUpdate(): void {
+    if (!this.ready) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.enqueue(async () => {
+        const update = this.ready ? await this.data.update() : undefined;
+        if (update) this.post(update);
+      }).catch((e) => this.fail(e));
+    }, UPDATE_DEBOUNCE_MS);
+  }
+
+  private async save(defaultName: string, filters: Record<string, string[]>, content: () => Promise<Uint8Array>): Promise<void> {
+    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(this.s.ws.layout.root, defaultName)), filters });
+    if (!target) return;
+    await vscode.workspace.fs.writeFile(target, await content());
+    this.post({ v: PROTOCOL_VERSION, type: 'notice', level: 'info', message: `Saved ${vscode.workspace.asRelativePath(target)}` });
+  }
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunInfo, TableData } from '../../../src/shared/messages';
+import { SeriesStore } from '../../../webviews/lib/seriesStore';
+import { compareCells, formatCell, sortRows, tableModel } from '../../../webviews/lib/table';
+import { runColor, themeKind } from '../../../webviews/lib/theme';
+
+const runs: RunInfo[] = ['run-10', 'run-2', 'run-1'].map((name, i) => ({ id: `id${i}`, name, status: 'completed', hue: i * 100 }));
+const table: TableData = {
+  params: [
+    { name: 'lr', values: [0.1, null, 0.01], differs: true },
+    { name: 'opt', values: ['adam', 'adam', 'adam'], differs: false },
+  ],
+  metrics: [{ name: 'loss', goal: 'minimize', last: [0.3, 0.1, null], best: [0.2, 0.1, null], bestRun: 1 }],
+};
+
+test('tableModel: a row per run, columns for params then metrics, the best run of each metric marked', () => {
+  const model = tableModel(runs, table);
+  assert.deepEqual(model.columns.map((c) => [c.label, c.kind, c.differs]), [
+    ['Run', 'run', false],
+    ['Status', 'status', false],
+    ['lr', 'param', true],
+    ['opt', 'param', false],
+    ['loss', 'metric', false],
+  ]);
+  assert.deepEqual(model.rows[0].cells, ['run-10', 'completed', 0.1, 'adam', 0.3]);
+  assert.deepEqual(model.rows.map((r) => r.best[4]), [false, true, false]);
+});
+
+test('sortRows: numbers numerically, names naturally, empty cells last in both directions, stable', () => {
+  const model = tableModel(runs, table);
+  const names = (rows: typeof model.rows) => rows.map((r) => r.run.name);
+  assert.deepEqual(names(sortRows(model.rows, 0, 'asc')), ['run-1', 'run-2', 'run-10']);
+  assert.deepEqual(names(sortRows(model.rows, 2, 'asc')), ['run-1', 'run-10', 'run-2']);
+  assert.deepEqual(names(sortRows(model.rows, 2, 'desc')), ['run-10', 'run-1', 'run-2']);
+  assert.deepEqual(names(sortRows(model.rows, 4, 'desc')), ['run-10', 'run-2', 'run-1']);
+  assert.deepEqual(names(sortRows(model.rows, 3, 'asc')), ['run-10', 'run-2', 'run-1']);
+  assert.ok(compareCells(2, 'a') < 0 && compareCells('a', [1]) < 0);
+});
+
+test('formatCell: readable numbers, a dash for missing values, JSON for lists', () => {
+  assert.equal(formatCell(null), '—');
+  assert.equal(formatCell(3), '3');
+  assert.equal(formatCell(0.123456), '0.1235');
+  assert.equal(formatCell(0.1), '0.1');
+  assert.equal(formatCell(0.00001234), '1.234e-5');
+  assert.equal(formatCell([64, 32]), '[64,32]');
+});
+
+test('SeriesStore: appends extend, replaces swap, an append for an unknown series starts it', () => {
+  const store = new SeriesStore();
+  store.reset([{ runId: 'a', metric: 'loss', x: [0, 1], y: [1, 0.9] }]);
+  const changed = store.apply([
+    { runId: 'a', metric: 'loss', mode: 'append', x: [2], y: [0.8] },
+    { runId: 'b', metric: 'acc', mode: 'append', x: [0], y: [0.1] },
+  ]);
+  assert.deepEqual([...changed].sort(), ['acc', 'loss']);
+  assert.deepEqual(store.get('loss', 'a'), { x: [0, 1, 2], y: [1, 0.9, 0.8] });
+  store.apply([{ runId: 'a', metric: 'loss', mode: 'replace', x: [0, 2], y: [1, 0.8] }]);
+  assert.deepEqual(store.get('loss', 'a'), { x: [0, 2], y: [1, 0.8] });
+  assert.equal(store.count('loss'), 2);
+  assert.equal(store.count('acc'), 1);
+});
+
+test('theme: kind from the body classes; run colours darker on light themes, brighter on dark and high contrast', () => {
+  const classes = (...names: string[]) => ({ contains: (n: string) => names.includes(n) });
+  assert.equal(themeKind(classes('vscode-light')), 'light');
+  assert.equal(themeKind(classes('vscode-dark')), 'dark');
+  assert.equal(themeKind(classes('vscode-high-contrast')), 'high-contrast');
+  assert.equal(themeKind(classes('vscode-high-contrast', 'vscode-high-contrast-light')), 'high-contrast-light');
+  const lightness = (c: string) => Number(/, (\d+)%, [\d.]+\)$/.exec(c)![1]);
+  assert.ok(lightness(runColor(120, 'light')) < 50 && lightness(runColor(120, 'high-contrast-light')) < 50);
+  assert.ok(lightness(runColor(120, 'dark')) > 50 && lightness(runColor(120, 'high-contrast')) > 50);
+  assert.match(runColor(42, 'dark', 0.15), /^hsla\(42, .*, 0\.15\)$/);
+});
