@@ -100,8 +100,8 @@ test('static QDQ int8 matches ORT quantize_static: scales, zero points, int8 wei
           assert.ok(Math.abs(scale - a.scale) <= 2e-7 * scale, `${where}: ${a.tensor} scale ${a.scale} vs ORT ${scale}`);
           assert.equal(tensors.get(`${a.tensor}_zero_point`)?.[0], a.zeroPoint, `${where}: ${a.tensor} zero point`);
         }
-        for (const t of mainGraph(ours).initializer.filter((t) => t.name.endsWith('.weight_quantized'))) {
-          assert.deepEqual(readTensor(t).data, tensors.get(t.name), `${where}: ${t.name}`);
+        for (const t of mainGraph(ours).initializer.filter((t) => t.name?.endsWith('.weight_quantized'))) {
+          assert.deepEqual(readTensor(t).data, tensors.get(t.name ?? ''), `${where}: ${t.name}`);
         }
         const ev = await evaluateModels(theirs, ours, { inputs: inputs[name], runs: 1, warmup: 0 });
         assert.ok(ev.outputs[0].maxAbsError <= 1e-5, `${where}: max abs error vs ORT ${ev.outputs[0].maxAbsError}`);
