@@ -7,3 +7,6 @@ export { quantizeInt4, type Int4Options, type Int4Report } from './int4';
 export { prepareModel, type PrepareReport } from './prepare';
 export { calibrate, type CalibrationMethod, type CalibrationOptions, type Range } from './calibrate';
 export { QUANTIZABLE_OPS, quantizeStatic, type ActivationType, type StaticOptions, type StaticReport } from './static';
+export { factorizeLowRank, type LowRankOptions, type LowRankReport } from './lowRank';
+export { pruneMagnitude, type PruneOptions, type PruneReport } from './prune';
+export { svd, type Svd } from './svd';
