@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, finishModel, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes } from './graph';
+import { cloneModel, finishModel, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes, type Floats } from './graph';
 
 export interface PruneOptions {
   /** Fraction of each weight (unstructured) or of each layer's output channels (structured) removed, in [0, 1). */
@@ -52,7 +52,7 @@ function slice(l: { dims: number[]; axis: 0 | 1 }, c: number): number[] {
 }
 
 /** Keep only the slices `keep` along `axis` (0: first dim, 1: second dim) of a tensor. */
-function take(data: Float32Array, dims: number[], axis: 0 | 1, keep: number[]): { data: Float32Array; dims: number[] } {
+function take(data: Float32Array, dims: number[], axis: 0 | 1, keep: number[]): { data: Floats; dims: number[] } {
   const newDims = [...dims];
   newDims[axis] = keep.length;
   const inner = dims.slice(2).reduce((a, b) => a * b, 1);
@@ -101,7 +101,7 @@ function shrinkPlan(node: onnx.INodeProto, graph: onnx.IGraphProto, index: Graph
 }
 
 /** Replace initializer input `at` of `node` with new data under a fresh name (the old one may be read elsewhere). */
-function replaceInput(node: onnx.INodeProto, at: number, index: GraphIndex, data: Float32Array, dims: number[]): void {
+function replaceInput(node: onnx.INodeProto, at: number, index: GraphIndex, data: Floats, dims: number[]): void {
   const name = index.fresh(`${node.input?.[at]}_pruned`);
   index.addInitializer(makeTensor(name, data, dims));
   node.input = (node.input ?? []).map((x, k) => (k === at ? name : x));
@@ -172,7 +172,7 @@ export function pruneMagnitude(model: onnx.IModelProto, options: PruneOptions): 
     replaceInput(plan.next, 1, index, shrunk.data, shrunk.dims);
     shrunkInputs.add(plan.next.input?.[1] ?? '');
     // shapes recorded for the channels' path are now wrong
-    graph.valueInfo = graph.valueInfo.filter((v) => !plan.passed.includes(v.name));
+    graph.valueInfo = graph.valueInfo.filter((v) => !plan.passed.includes(v.name ?? ''));
     report.pruned.push({ ...entry, shrunkNext: nodeId(plan.next) });
   }
   for (const node of subgraphNodes(graph, LAYERS)) {

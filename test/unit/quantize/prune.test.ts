@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildMlp, inspectModel, readTensor } from '../../../src/core/onnx';
-import { evaluateModels, generateInputs } from '../../../src/core/quantize/evaluate';
+import { evaluateModels } from '../../../src/core/quantize/evaluate';
 import { mainGraph } from '../../../src/core/quantize/graph';
 import { prepareModel } from '../../../src/core/quantize/prepare';
 import { pruneMagnitude } from '../../../src/core/quantize/prune';
