@@ -10,3 +10,4 @@ export { QUANTIZABLE_OPS, quantizeStatic, type ActivationType, type StaticOption
 export { factorizeLowRank, type LowRankOptions, type LowRankReport } from './lowRank';
 export { pruneMagnitude, type PruneOptions, type PruneReport } from './prune';
 export { svd, type Svd } from './svd';
+export { quantizeAuto, type AutoCandidate, type AutoOptions, type AutoResult } from './auto';
