@@ -114,6 +114,11 @@ export async function quantizeStatic(
   if (unknown.length) {
     throw new LatheError('invalid-option', `static quantization does not quantize ${unknown.join(', ')}`, { hint: `choose from ${QUANTIZABLE_OPS.join(', ')}` });
   }
+  if (coreOpset(model) < 10) {
+    throw new LatheError('unsupported-opset', `static quantization needs ai.onnx opset 10 or newer (QuantizeLinear); the model uses ${coreOpset(model)}`, {
+      hint: 'run graph preparation (prepareModel) first: it raises the opset to 11',
+    });
+  }
   if (coreOpset(model) < 13 && options.perChannel) {
     throw new LatheError('unsupported-opset', `per-channel QDQ needs ai.onnx opset 13 or newer (DequantizeLinear axis); the model uses ${coreOpset(model)}`, {
       hint: 'convert the model to a newer opset first, or quantize per tensor',
