@@ -114,9 +114,10 @@ export async function quantizeAuto(model: onnx.IModelProto, options: AutoOptions
   const inputs = given ? (options.inputs as Feeds[]) : generateInputs(model, 8, 0, 1);
   const explanation: string[] = given ? [] : [GENERATED_WARNING];
   const { model: prepared, report: prep } = prepareModel(model);
+  if (prep.upgradedFromOpset !== undefined) explanation.push(`prepared: opset ${prep.upgradedFromOpset} raised to 11, which quantization needs`);
   if (prep.liftedConstants.length) explanation.push(`prepared: ${prep.liftedConstants.length} Constant weights lifted to initializers`);
   if (prep.foldedBatchNorms.length) explanation.push(`prepared: ${prep.foldedBatchNorms.length} BatchNormalization folded into the Conv before it`);
-  const changed = prep.liftedConstants.length + prep.foldedBatchNorms.length > 0;
+  const changed = prep.upgradedFromOpset !== undefined || prep.liftedConstants.length + prep.foldedBatchNorms.length > 0;
   const list = plans(prepared, changed, inputs, inspectModel(prepared).opCounts);
   const candidates: AutoCandidate[] = [];
   const built = new Map<AutoCandidate, onnx.IModelProto>();
