@@ -34,11 +34,15 @@ interface Layout {
   axis: 0 | 1;
 }
 
-function layout(node: onnx.INodeProto, index: GraphIndex): Layout | string {
+function layout(node: onnx.INodeProto, index: GraphIndex, structured: boolean): Layout | string {
   const name = node.input?.[1] ?? '';
   const w = index.floatWeight(name);
   if (!w) return 'its weight is not a float32 initializer (computed at run time)';
-  if (node.opType === 'Conv') return { name, dims: w.dims, data: w.data, channels: w.dims[0], axis: 0 };
+  if (node.opType === 'Conv') {
+    // a grouped (e.g. depthwise) Conv ties each output channel to its group's inputs
+    if (structured && intAttr(node, 'group', 1) !== 1) return 'a grouped Conv keeps its channels (they are tied to its input groups)';
+    return { name, dims: w.dims, data: w.data, channels: w.dims[0], axis: 0 };
+  }
   if (w.dims.length !== 2) return `its weight has rank ${w.dims.length}; only 2-D weights are pruned`;
   if (node.opType === 'Gemm' && intAttr(node, 'transB', 0) !== 0) return { name, dims: w.dims, data: w.data, channels: w.dims[0], axis: 0 };
   return { name, dims: w.dims, data: w.data, channels: w.dims[1], axis: 1 };
@@ -125,7 +129,7 @@ export function pruneMagnitude(model: onnx.IModelProto, options: PruneOptions): 
     const op = node.opType ?? '';
     if (node.domain || !LAYERS.includes(op)) continue;
     const id = nodeId(node);
-    const l = exclude.has(id) ? 'excluded by the caller' : layout(node, index);
+    const l = exclude.has(id) ? 'excluded by the caller' : layout(node, index, options.structured ?? false);
     if (typeof l === 'string') {
       report.skipped.push({ node: id, op, reason: l });
       continue;

@@ -24,13 +24,13 @@ function reconstruct(d: ReturnType<typeof svd>, rank: number): Float64Array {
   return out;
 }
 
-test('Jacobi SVD: exact reconstruction, orthonormal factors, Eckart-Young truncation error (tall and wide)', () => {
-  for (const [m, n] of [[40, 24], [24, 40]]) {
+test('SVD (Jacobi below 128, Gram above): exact reconstruction, orthonormal factors, Eckart-Young truncation error (tall and wide)', () => {
+  for (const [m, n] of [[40, 24], [24, 40], [200, 140]]) {
     const a = randomMatrix(m, n, m);
     const d = svd(a, m, n);
     assert.ok(d.s.every((v, i) => i === 0 || v <= d.s[i - 1]), 'descending');
     const full = reconstruct(d, d.k);
-    assert.ok(a.every((v, i) => Math.abs(v - full[i]) < 1e-12));
+    assert.ok(a.every((v, i) => Math.abs(v - full[i]) < 1e-11));
     for (let p = 0; p < d.k; p++) {
       for (let q = 0; q < d.k; q++) {
         let [uu, vv] = [0, 0];
@@ -49,16 +49,17 @@ test('Jacobi SVD: exact reconstruction, orthonormal factors, Eckart-Young trunca
 });
 
 const env = ensurePythonEnv();
-test('Jacobi SVD singular values match numpy.linalg.svd', { skip: env.error && `numpy reference unavailable: ${env.error}` }, () => {
-  const [m, n] = [30, 50];
-  const a = randomMatrix(m, n, 9);
-  const code = 'import sys, json, numpy as np; a = np.array(json.load(sys.stdin)); print(json.dumps(np.linalg.svd(a, compute_uv=False).tolist()))';
-  const rows = Array.from({ length: m }, (_, i) => [...a.subarray(i * n, (i + 1) * n)]);
-  const r = spawnSync(env.python!, ['-c', code], { input: JSON.stringify(rows), encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, r.stderr);
-  const numpy = JSON.parse(r.stdout) as number[];
-  const ours = svd(a, m, n).s;
-  numpy.forEach((v, i) => assert.ok(Math.abs(v - ours[i]) < 1e-12 * numpy[0], `s[${i}] ${ours[i]} vs numpy ${v}`));
+test('SVD singular values match numpy.linalg.svd (Jacobi to 1e-12, Gram to 1e-7 of the largest)', { skip: env.error && `numpy reference unavailable: ${env.error}` }, () => {
+  for (const [m, n, tolerance] of [[30, 50, 1e-12], [140, 180, 1e-7]]) {
+    const a = randomMatrix(m, n, m);
+    const code = 'import sys, json, numpy as np; a = np.array(json.load(sys.stdin)); print(json.dumps(np.linalg.svd(a, compute_uv=False).tolist()))';
+    const rows = Array.from({ length: m }, (_, i) => [...a.subarray(i * n, (i + 1) * n)]);
+    const r = spawnSync(env.python!, ['-c', code], { input: JSON.stringify(rows), encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const numpy = JSON.parse(r.stdout) as number[];
+    const ours = svd(a, m, n).s;
+    numpy.forEach((v, i) => assert.ok(Math.abs(v - ours[i]) < tolerance * numpy[0], `${m}x${n} s[${i}] ${ours[i]} vs numpy ${v}`));
+  }
 });
 
 test('low-rank factorisation: an exactly rank-4 weight is reproduced by two MatMuls; energy picks the rank', async () => {
