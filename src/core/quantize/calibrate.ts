@@ -175,6 +175,7 @@ export async function calibrate(
     });
   }
   const method = options.method ?? 'minmax';
+  if (tensors.length === 0) return new Map();
   const values = await collect(model, tensors, inputs);
   const ranges = new Map<string, Range>();
   for (const [name, data] of values) {

@@ -66,6 +66,13 @@ test('calibration: percentile clips a heavy tail that minmax keeps; entropy stay
   assert.ok(entropy.hi < 100 && entropy.lo >= minmax.lo, `entropy [${entropy.lo}, ${entropy.hi}]`);
 });
 
+test('a model with nothing to quantize comes back unchanged in its nodes, with its float ops reported', async () => {
+  const model = new GraphBuilder().input('x', 'float32', [1, 4]).node('Softmax', ['x'], ['y'], { axis: -1 }).output('y', 'float32', [1, 4]).build();
+  const { model: q, report } = await quantizeStatic(model, generateInputs(model, 1, 1));
+  assert.deepEqual(inspectModel(q).opCounts, { Softmax: 1 });
+  assert.deepEqual([report.quantized, report.skipped.map((s) => s.op)], [[], ['Softmax']]);
+});
+
 test('bad options and missing calibration data give clear errors', async () => {
   const mlp = buildMlp({ inputSize: 8, hidden: [], outputSize: 2, seed: 1 });
   await assert.rejects(quantizeStatic(mlp, []), (e: unknown) => e instanceof LatheError && e.code === 'no-calibration-data');
