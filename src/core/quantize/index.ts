@@ -5,3 +5,9 @@ export { evaluateModels, generateInputs, type EvaluateOptions, type EvaluationRe
 export { convertFloat16, DEFAULT_FP16_BLOCK_LIST, type Fp16Options, type Fp16Report } from './fp16';
 export { quantizeInt4, type Int4Options, type Int4Report } from './int4';
 export { prepareModel, type PrepareReport } from './prepare';
+export { calibrate, type CalibrationMethod, type CalibrationOptions, type Range } from './calibrate';
+export { QUANTIZABLE_OPS, quantizeStatic, type ActivationType, type StaticOptions, type StaticReport } from './static';
+export { factorizeLowRank, type LowRankOptions, type LowRankReport } from './lowRank';
+export { pruneMagnitude, type PruneOptions, type PruneReport } from './prune';
+export { svd, type Svd } from './svd';
+export { quantizeAuto, type AutoCandidate, type AutoOptions, type AutoResult } from './auto';

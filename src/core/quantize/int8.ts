@@ -18,22 +18,27 @@ export interface QuantizedWeight {
 const FLOAT32_TINY = 1.1754943508222875e-38;
 
 /**
- * Scale and zero point for values in [lo, hi], as ORT's compute_scale_zp computes them: the range always holds
- * 0; int8 is symmetric over [-127, 127] (zero point 0), uint8 asymmetric over [0, 255]. Ranges are float32 and
- * the division float64 before the scale is stored as float32, as there.
+ * Scale and zero point for values in [lo, hi] onto integers [qmin, qmax], as ORT's compute_scale_zp computes
+ * them: the range always holds 0; symmetric ranges become [-absmax, absmax] with the zero point in the middle.
+ * Ranges are float32 and the division float64 before the scale is stored as float32, as there.
  */
-function scaleAndZeroPoint(lo: number, hi: number, type: WeightType): { scale: number; zeroPoint: number } {
-  let rmin = Math.min(lo, 0);
-  let rmax = Math.max(hi, 0);
-  const [qmin, qmax] = type === 'int8' ? [-127, 127] : [0, 255];
-  if (type === 'int8') {
+export function computeScaleZeroPoint(lo: number, hi: number, qmin: number, qmax: number, symmetric: boolean): { scale: number; zeroPoint: number } {
+  let rmin = Math.fround(Math.min(lo, 0));
+  let rmax = Math.fround(Math.max(hi, 0));
+  if (symmetric) {
     const absmax = Math.max(Math.abs(rmin), Math.abs(rmax));
     [rmin, rmax] = [-absmax, absmax];
   }
   const scale = Math.fround(rmax - rmin) / (qmax - qmin);
   if (scale < FLOAT32_TINY) return { scale: 1, zeroPoint: 0 };
-  const zeroPoint = type === 'int8' ? 0 : roundHalfEven(qmin - rmin / scale);
-  return { scale: Math.fround(scale), zeroPoint };
+  const zeroPoint = symmetric ? roundHalfEven((qmin + qmax) / 2) : roundHalfEven(qmin - rmin / scale);
+  // + 0 turns a rounded -0 into 0
+  return { scale: Math.fround(scale), zeroPoint: zeroPoint + 0 };
+}
+
+/** Weights: int8 symmetric over [-127, 127] (zero point 0), uint8 asymmetric over [0, 255], as ORT. */
+function scaleAndZeroPoint(lo: number, hi: number, type: WeightType): { scale: number; zeroPoint: number } {
+  return type === 'int8' ? computeScaleZeroPoint(lo, hi, -127, 127, true) : computeScaleZeroPoint(lo, hi, 0, 255, false);
 }
 
 /**

@@ -1,8 +1,11 @@
 import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
+import { upgradeOpset } from './opset';
 import { cloneModel, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, type Floats } from './graph';
 
 export interface PrepareReport {
+  /** The ai.onnx opset the model had when it was raised to opset 11 (quantization needs it), else undefined. */
+  upgradedFromOpset?: number;
   /** Outputs of Constant nodes whose tensors became initializers. */
   liftedConstants: string[];
   /** Each BatchNormalization folded into the Conv before it. */
@@ -77,14 +80,16 @@ function foldBatchNorms(graph: onnx.IGraphProto, index: GraphIndex): PrepareRepo
 
 /**
  * The graph preparation a user would otherwise do by hand before quantizing: Constant weights lifted to
- * initializers, BatchNormalization folded into the Conv before it. Outputs are unchanged up to float rounding.
+ * initializers, BatchNormalization folded into the Conv before it, opsets below 11 raised to 11 (ORT's quantizer
+ * does that too). Outputs are unchanged up to float rounding.
  */
 export function prepareModel(model: onnx.IModelProto): { model: onnx.ModelProto; report: PrepareReport } {
   const out = cloneModel(model);
+  const upgradedFromOpset = upgradeOpset(out);
   const graph = mainGraph(out);
   const index = new GraphIndex(graph);
   const liftedConstants = liftConstants(graph, index);
   const foldedBatchNorms = foldBatchNorms(graph, index);
   index.pruneInitializers();
-  return { model: finishModel(out, 'graph preparation'), report: { liftedConstants, foldedBatchNorms } };
+  return { model: finishModel(out, 'graph preparation'), report: { upgradedFromOpset, liftedConstants, foldedBatchNorms } };
 }

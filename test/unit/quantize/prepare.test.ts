@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { GraphBuilder, inspectModel } from '../../../src/core/onnx';
+import { attr, GraphBuilder, inspectModel } from '../../../src/core/onnx';
+import { LatheError } from '../../../src/core/workspace/errors';
 import { mainGraph } from '../../../src/core/quantize/graph';
 import { prepareModel } from '../../../src/core/quantize/prepare';
 import { buildCnn, buildTransformerBlock } from './models';
@@ -50,4 +51,22 @@ test('Constant-node weights become initializers; a BatchNorm whose Conv output h
     onnx.AttributeProto.create({ name: 'else_branch', type: onnx.AttributeProto.AttributeType.GRAPH, g: body }),
   ] }));
   assert.deepEqual(prepareModel(withIf).report.foldedBatchNorms, [{ conv: 'conv0', batchNorm: 'bn0' }]);
+});
+
+test('an opset 9 model is raised to opset 11 (Clip and Slice attributes become inputs), outputs unchanged; Upsample is refused', async () => {
+  const old = new GraphBuilder()
+    .input('x', 'float32', [1, 8])
+    .node('Clip', ['x'], ['c'], { min: attr.float(-0.25), max: attr.float(0.5) })
+    .node('Slice', ['c'], ['s'], { starts: [2], ends: [7], axes: [1] })
+    .node('Pad', ['s'], ['y'], { pads: [0, 1, 0, 2], value: attr.float(0.75) })
+    .output('y', 'float32', [1, 8])
+    .build({ opset: 9 });
+  const { model, report } = prepareModel(old);
+  assert.equal(report.upgradedFromOpset, 9);
+  assert.deepEqual(inspectModel(model).opsets, [{ domain: 'ai.onnx', version: 11 }]);
+  assert.ok(mainGraph(model).node.every((n) => (n.attribute ?? []).every((a) => a.name === 'mode')));
+  const x = randomInput([1, 8], 4);
+  assert.deepEqual(await runModel(model, { x }), await runModel(old, { x }));
+  const upsample = new GraphBuilder().input('x', 'float32', [1, 1, 2, 2]).node('Upsample', ['x'], ['y'], { scales: attr.floats([1, 1, 2, 2]) }).output('y', 'float32', [1, 1, 4, 4]).build({ opset: 9 });
+  assert.throws(() => prepareModel(upsample), (e: unknown) => e instanceof LatheError && e.code === 'unsupported-opset' && /Upsample/.test(e.message));
 });

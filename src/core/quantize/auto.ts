@@ -1,0 +1,179 @@
+import { onnx } from 'onnx-proto';
+import type { OperationOptions } from '../events';
+import { inspectModel } from '../onnx';
+import { LatheError } from '../workspace/errors';
+import { quantizeDynamic } from './dynamic';
+import { evaluateModels, generateInputs, type EvaluationReport, type Feeds } from './evaluate';
+import { convertFloat16 } from './fp16';
+import { quantizeInt4 } from './int4';
+import { prepareModel } from './prepare';
+import { quantizeStatic } from './static';
+
+export interface AutoOptions extends OperationOptions {
+  /** Real inputs (e.g. from a dataset version), used to judge agreement and to calibrate. Strongly advised. */
+  inputs?: Feeds[];
+  /** Minimum top-1 agreement of every classifier-like output (default 0.99). */
+  minTop1?: number;
+  /** Minimum cosine similarity of every output (default 0.99). */
+  minCosine?: number;
+  /** Largest accepted candidate/original p50 latency ratio (default 1: not slower). */
+  maxLatencyRatio?: number;
+  /** Timed runs per candidate (default 20), warm-up runs (default 3), intra-op threads (default 1). */
+  runs?: number;
+  warmup?: number;
+  threads?: number;
+}
+
+export interface AutoCandidate {
+  name: string;
+  /** What the candidate is, in words ("dynamic int8, MatMul/Gemm"). */
+  description: string;
+  evaluation?: EvaluationReport;
+  /** Why it was not kept (undefined for the chosen one and for acceptable but larger ones, which say so). */
+  rejected?: string;
+  accepted: boolean;
+}
+
+export interface AutoResult {
+  /** The chosen model, or the original when no candidate qualified. */
+  model: onnx.IModelProto;
+  chosen?: string;
+  candidates: AutoCandidate[];
+  /** Human sentences explaining the choice, the loudest first. */
+  explanation: string[];
+  inputSource: 'given' | 'generated';
+  /** Set when judged on generated inputs only. */
+  warning?: string;
+}
+
+const GENERATED_WARNING =
+  'ONLY RANDOM INPUTS WERE USED: no real inputs were given, so calibration and agreement rest on random data generated ' +
+  'from the input signature. Quantized models can agree on random inputs and fail on real ones (PaddleOCR rec ' +
+  'outputs blank on real text after int8 while agreeing on random inputs): run auto again with a dataset version.';
+
+interface Plan {
+  name: string;
+  description: string;
+  build: () => Promise<onnx.IModelProto> | onnx.IModelProto;
+}
+
+function plans(prepared: onnx.IModelProto, changed: boolean, calibration: Feeds[], ops: Record<string, number>): Plan[] {
+  const has = (...names: string[]) => names.some((n) => (ops[n] ?? 0) > 0);
+  const linear = has('MatMul', 'Gemm');
+  // folding BatchNorm alone often makes a CNN faster: the floor every other candidate is compared with
+  const list: Plan[] = changed ? [{ name: 'prepared', description: 'float32 after graph preparation only', build: () => prepared }] : [];
+  if (linear) list.push({ name: 'dynamic-int8', description: 'dynamic int8, MatMul/Gemm', build: () => quantizeDynamic(prepared).model });
+  if (has('Conv')) {
+    list.push({ name: 'dynamic-int8-conv', description: 'dynamic int8 with Conv (ConvInteger)', build: () => quantizeDynamic(prepared, { quantizeConv: true }).model });
+  }
+  list.push({ name: 'static-int8', description: 'static int8 QDQ, all of Conv/MatMul/Gemm', build: async () => (await quantizeStatic(prepared, calibration)).model });
+  list.push({
+    name: 'static-int8-per-channel',
+    description: 'static int8 QDQ, per-channel weights',
+    build: async () => (await quantizeStatic(prepared, calibration, { perChannel: true })).model,
+  });
+  if (has('Conv') && linear) {
+    list.push({
+      name: 'static-int8-linear',
+      description: 'static int8 QDQ, MatMul/Gemm only (Conv float)',
+      build: async () => (await quantizeStatic(prepared, calibration, { opTypes: ['MatMul', 'Gemm'] })).model,
+    });
+    list.push({ name: 'static-int8-conv', description: 'static int8 QDQ, Conv only', build: async () => (await quantizeStatic(prepared, calibration, { opTypes: ['Conv'] })).model });
+  }
+  if (has('MatMul')) list.push({ name: 'int4', description: 'int4 weight-only MatMulNBits (block 32)', build: () => quantizeInt4(prepared, { accuracyLevel: 4 }).model });
+  list.push({ name: 'fp16', description: 'float16 weights and compute', build: () => convertFloat16(prepared).model });
+  return list;
+}
+
+/** Why an evaluated candidate fails the thresholds, or undefined when it passes. */
+function failure(ev: EvaluationReport, options: Required<Pick<AutoOptions, 'minTop1' | 'minCosine' | 'maxLatencyRatio'>>): string | undefined {
+  if (ev.latency.ratio > options.maxLatencyRatio) return `${ev.latency.ratio.toFixed(3)}× the original's latency (slower)`;
+  for (const o of ev.outputs) {
+    if (o.top1Agreement !== null && o.top1Agreement < options.minTop1) {
+      return `top-1 agreement on ${o.name} ${(100 * o.top1Agreement).toFixed(1)}% < ${(100 * options.minTop1).toFixed(1)}%`;
+    }
+    if (!(o.cosine >= options.minCosine)) return `cosine similarity on ${o.name} ${o.cosine.toFixed(4)} < ${options.minCosine}`;
+  }
+  return undefined;
+}
+
+function summary(ev: EvaluationReport): string {
+  const top1 = ev.outputs.map((o) => o.top1Agreement).filter((a): a is number => a !== null);
+  const agreement = top1.length ? `top-1 agreement ${(100 * Math.min(...top1)).toFixed(1)}%` : `cosine ${Math.min(...ev.outputs.map((o) => o.cosine)).toFixed(4)}`;
+  return `${ev.size.ratio.toFixed(2)}× size, ${ev.latency.ratio.toFixed(2)}× latency, ${agreement}`;
+}
+
+/**
+ * Try the candidate methods and operator subsets on the given inputs (prepared graph first), measure each in
+ * ONNX Runtime against the original, and keep the smallest that is not slower and agrees well enough, saying
+ * why in `explanation`. Without real inputs it still runs, on generated ones, and says so loudly.
+ */
+export async function quantizeAuto(model: onnx.IModelProto, options: AutoOptions = {}): Promise<AutoResult> {
+  const thresholds = { minTop1: options.minTop1 ?? 0.99, minCosine: options.minCosine ?? 0.99, maxLatencyRatio: options.maxLatencyRatio ?? 1 };
+  const given = (options.inputs?.length ?? 0) > 0;
+  const inputs = given ? (options.inputs as Feeds[]) : generateInputs(model, 8, 0, 1);
+  const explanation: string[] = given ? [] : [GENERATED_WARNING];
+  const { model: prepared, report: prep } = prepareModel(model);
+  if (prep.upgradedFromOpset !== undefined) explanation.push(`prepared: opset ${prep.upgradedFromOpset} raised to 11, which quantization needs`);
+  if (prep.liftedConstants.length) explanation.push(`prepared: ${prep.liftedConstants.length} Constant weights lifted to initializers`);
+  if (prep.foldedBatchNorms.length) explanation.push(`prepared: ${prep.foldedBatchNorms.length} BatchNormalization folded into the Conv before it`);
+  const changed = prep.upgradedFromOpset !== undefined || prep.liftedConstants.length + prep.foldedBatchNorms.length > 0;
+  const list = plans(prepared, changed, inputs, inspectModel(prepared).opCounts);
+  const candidates: AutoCandidate[] = [];
+  const built = new Map<AutoCandidate, onnx.IModelProto>();
+  for (const [i, plan] of list.entries()) {
+    if (options.signal?.aborted) throw new LatheError('cancelled', 'auto quantization was cancelled', { hint: 'run it again to finish' });
+    options.onProgress?.({ message: `trying ${plan.description}`, fraction: i / list.length });
+    const candidate: AutoCandidate = { name: plan.name, description: plan.description, accepted: false };
+    candidates.push(candidate);
+    try {
+      const candidateModel = await plan.build();
+      candidate.evaluation = await evaluateModels(model, candidateModel, { inputs, runs: options.runs, warmup: options.warmup, threads: options.threads });
+      candidate.rejected = failure(candidate.evaluation, thresholds);
+      candidate.accepted = !candidate.rejected;
+      if (candidate.accepted) built.set(candidate, candidateModel);
+    } catch (error) {
+      candidate.rejected = `failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  const accepted = candidates.filter((c) => c.accepted).sort((a, b) => (a.evaluation?.size.candidate ?? 0) - (b.evaluation?.size.candidate ?? 0));
+  // one timing can be noise on a busy machine: the smallest is timed again, twice as long, before it is kept
+  let chosen: AutoCandidate | undefined;
+  for (const candidate of accepted) {
+    if (options.signal?.aborted) throw new LatheError('cancelled', 'auto quantization was cancelled', { hint: 'run it again to finish' });
+    options.onProgress?.({ message: `confirming ${candidate.description}` });
+    const runs = 2 * (options.runs ?? 20);
+    const again = await evaluateModels(model, built.get(candidate) as onnx.IModelProto, { inputs, runs, warmup: options.warmup, threads: options.threads });
+    const reason = failure(again, thresholds);
+    candidate.evaluation = again;
+    if (!reason) {
+      chosen = candidate;
+      break;
+    }
+    candidate.accepted = false;
+    candidate.rejected = `not confirmed when timed again: ${reason}`;
+  }
+  options.onProgress?.({ message: 'done', fraction: 1 });
+  const byName = new Map(candidates.map((c) => [c.name, c]));
+  const convInteger = byName.get('dynamic-int8-conv')?.evaluation;
+  const linearOnly = byName.get('dynamic-int8')?.evaluation;
+  if (convInteger && linearOnly && convInteger.latency.ratio > linearOnly.latency.ratio) {
+    explanation.push(`Conv left in float: ConvInteger was ${(convInteger.latency.ratio / linearOnly.latency.ratio).toFixed(1)}× slower than float Conv`);
+  }
+  if (chosen?.evaluation) explanation.push(`chose ${chosen.description}: ${summary(chosen.evaluation)}`);
+  else explanation.push(`kept the original: no candidate was both not slower (≤ ${thresholds.maxLatencyRatio}× latency) and in agreement`);
+  for (const c of candidates) {
+    if (c === chosen) continue;
+    const measured = c.evaluation ? ` (${summary(c.evaluation)})` : '';
+    explanation.push(c.rejected ? `${c.description} rejected: ${c.rejected}${measured}` : `${c.description} qualified but is larger${measured}`);
+  }
+  return {
+    model: (chosen && built.get(chosen)) || model,
+    chosen: chosen?.name,
+    candidates,
+    explanation,
+    inputSource: given ? 'given' : 'generated',
+    warning: given ? undefined : GENERATED_WARNING,
+  };
+}
