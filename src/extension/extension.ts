@@ -1,12 +1,18 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerBuiltinStages } from '../core/stages';
 import { describeError } from '../core/workspace/errors';
 import { Commands, Panels, Views } from '../shared/ids';
+import { registerChartCommands } from './commands/chartCommands';
 import { registerDatasetCommands } from './commands/datasetCommands';
 import { registerModelCommands } from './commands/modelCommands';
 import { registerPipelineCommands } from './commands/pipelineCommands';
+import { registerQuantizeCommands } from './commands/quantizeCommands';
 import { ActiveRuns, registerRunCommands } from './commands/runCommands';
 import { startLanguageClient } from './languageClient';
 import { ExperimentsPanel } from './panels/experimentsPanel';
+import { ModelsPanel } from './panels/modelsPanel';
+import { SweepPanel } from './panels/sweepPanel';
 import { Services } from './services';
 import { RunStatusBar } from './statusBar';
 import { DatasetsTree } from './trees/datasetsTree';
@@ -32,7 +38,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     statusBar,
     runsView,
     vscode.window.createTreeView(Views.datasets, { treeDataProvider: datasets, showCollapseAll: true }),
-    vscode.window.createTreeView(Views.models, { treeDataProvider: models, showCollapseAll: true }),
+    // several versions selected compare side by side
+    vscode.window.createTreeView(Views.models, { treeDataProvider: models, canSelectMany: true, showCollapseAll: true }),
     ws.onDidChange((area) => (area === 'datasets' ? datasets : area === 'models' ? models : runs).refresh()),
     vscode.commands.registerCommand(Commands.refresh, () => {
       datasets.refresh();
@@ -49,9 +56,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ),
     ...registerDatasetCommands(services),
     ...registerModelCommands(services),
+    ...registerQuantizeCommands(services),
+    // built-in pipeline stages run the bundled CLI; ELECTRON_RUN_AS_NODE makes the editor's executable a plain node
+    { dispose: registerBuiltinStages({ command: [process.execPath, path.join(context.extensionPath, 'dist', 'cli.js')], env: { ELECTRON_RUN_AS_NODE: '1' } }) },
     ...registerPipelineCommands(services),
     ...registerRunCommands(services, active, context.extensionUri),
+    ...registerChartCommands(services, context.extensionUri),
     vscode.window.registerWebviewPanelSerializer(Panels.experiments, ExperimentsPanel.serializer(services, context.extensionUri)),
+    vscode.window.registerWebviewPanelSerializer(Panels.sweep, SweepPanel.serializer(services, context.extensionUri)),
+    vscode.window.registerWebviewPanelSerializer(Panels.models, ModelsPanel.serializer(services, context.extensionUri)),
   );
   services.output.info(`Lathe active in ${ws.layout.root}`);
   // after the views: a server that fails to start must not take the trees and commands with it

@@ -21,7 +21,7 @@ import { complete } from '../core/pipeline/features/completion';
 import { hover } from '../core/pipeline/features/hover';
 import { definition, prepareRename, references, rename, type UriOf } from '../core/pipeline/features/navigation';
 import { documentSymbols } from '../core/pipeline/features/symbols';
-import { analyze, locate, type PipelineAnalysis, type ValidationContext } from '../core/pipeline/service';
+import { locate, type PipelineAnalysis, type ValidationContext } from '../core/pipeline/service';
 import type { StoreSnapshot } from '../core/pipeline/store';
 import { findRoot } from '../core/workspace/root';
 import { AnalysisCache } from './analysisCache';
@@ -90,7 +90,7 @@ export function startServer(connection: Connection): void {
     const ws = await workspaceOf(doc.uri);
     // the document may have changed while the workspace was looked up: analyse the text as it is now
     const current = documents.get(doc.uri) ?? doc;
-    return { analysis: cache.get(current.uri, current.version, () => analyze(current.getText(), contextFor(current.uri, ws))), ws };
+    return { analysis: cache.get(current.uri, current.version, (analyzer) => analyzer.analyze(current.getText(), contextFor(current.uri, ws))), ws };
   };
 
   const uriOf = (doc: TextDocument, analysis: PipelineAnalysis, ws: Workspace): UriOf => (file) =>

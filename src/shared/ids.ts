@@ -28,6 +28,8 @@ export const Commands = {
   exportModel: 'lathe.model.export',
   showModelLineage: 'lathe.model.showLineage',
   showModelDetails: 'lathe.model.show',
+  compareModelVersions: 'lathe.model.compareVersions',
+  quantizeModel: 'lathe.model.quantize',
 
   runExperiment: 'lathe.run.start',
   cancelRun: 'lathe.run.cancel',
@@ -36,6 +38,7 @@ export const Commands = {
   compareRunsReport: 'lathe.run.compareReport',
   deleteRun: 'lathe.run.delete',
   showRunDetails: 'lathe.run.show',
+  showSweep: 'lathe.sweep.show',
 
   // the code lenses of pipeline files invoke these with (pipeline URI, stage name)
   pipelineRun: 'lathe.pipeline.run',
@@ -46,6 +49,8 @@ export const Commands = {
 /** Webview panel view types (also the keys their serializers restore them by). */
 export const Panels = {
   experiments: 'lathe.experiments',
+  sweep: 'lathe.sweep',
+  models: 'lathe.modelVersions',
 } as const;
 
 export type CommandId = (typeof Commands)[keyof typeof Commands];

@@ -169,3 +169,245 @@ export function decodePanelState(value: unknown): PanelState {
     options: { ...DEFAULT_SERIES_OPTIONS, ...(typeof options === 'string' ? {} : options) },
   };
 }
+
+// ---- sweep panel ----
+
+/** How a trial's single score is taken from its objective metric's series. */
+export interface SweepObjective {
+  metric: string;
+  goal: 'minimize' | 'maximize';
+  /** `last`: the value at the last step; `best`: the best value over all steps. */
+  reduce: 'last' | 'best';
+}
+
+/** One swept parameter as an axis: numbers (log-scaled when they span two decades or more) or categories. */
+export interface SweepAxis {
+  name: string;
+  kind: 'numeric' | 'categorical';
+  min: number;
+  max: number;
+  log: boolean;
+  /** Categorical axes: the distinct values (as text), in order; a trial's value is an index into them. */
+  categories: string[];
+}
+
+export interface SweepTrial {
+  runId: string;
+  name: string;
+  /** 1-based, in creation order: the x of the optimisation history. */
+  number: number;
+  status: string;
+  pruned: boolean;
+  /** Per axis (same order as `axes`): the number, or the category index; null where the trial lacks the parameter. */
+  values: (number | null)[];
+  objective: number | null;
+  /** The objective metric by step (downsampled to the plot width): the intermediate values. */
+  steps: number[];
+  intermediate: number[];
+}
+
+export interface SweepImportance {
+  /** How the importances were computed, in words the panel shows. */
+  method: string;
+  /** Per parameter: the share of the objective's variance its main effect explains, in [0, 1]; descending. */
+  params: { name: string; importance: number }[];
+  /** The share left to interactions between parameters. */
+  interactions: number;
+  /** Why there are no importances (too few trials...), when `params` is empty. */
+  reason?: string;
+}
+
+export interface SweepData {
+  name: string;
+  objective: SweepObjective;
+  /** Metrics the trials report: the objective may be any of them. */
+  metrics: string[];
+  axes: SweepAxis[];
+  trials: SweepTrial[];
+  /** Trial numbers with an objective, their objective and the best so far (the optimisation history). */
+  history: { number: number; value: number; best: number }[];
+  /** runId of the best trial, or null. */
+  bestRunId: string | null;
+  importance: SweepImportance;
+  warnings: string[];
+}
+
+export type SweepExtensionMessage =
+  | { v: typeof PROTOCOL_VERSION; type: 'sweep'; sweep: SweepData }
+  | { v: typeof PROTOCOL_VERSION; type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type SweepWebviewMessage =
+  | { v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number }
+  | { v: typeof PROTOCOL_VERSION; type: 'setObjective'; objective: Partial<SweepObjective> }
+  | { v: typeof PROTOCOL_VERSION; type: 'exportCsv' }
+  | { v: typeof PROTOCOL_VERSION; type: 'exportPng'; chart: string; dataUrl: string };
+
+export interface SweepPanelState {
+  v: typeof PROTOCOL_VERSION;
+  sweep: string;
+  objective?: Partial<SweepObjective>;
+}
+
+// ---- model versions panel ----
+
+export interface ModelBar {
+  /** `name@vK`. */
+  ref: string;
+  technique: string | null;
+  sizeBytes: number;
+  parameterCount: number;
+  latencyMs: number | null;
+  /** The metric the latency was read from (latency_ms, latency_p50_ms...). */
+  latencyMetric: string | null;
+  accuracy: number | null;
+  accuracyMetric: string | null;
+}
+
+export type LineageKind = 'model' | 'run' | 'dataset';
+
+/** A node of the lineage graph, placed by a layered layout: `layer` is its column, `order` its row in it. */
+export interface LineageGraphNode {
+  id: string;
+  kind: LineageKind;
+  label: string;
+  detail: string;
+  layer: number;
+  order: number;
+  /** One of the versions being compared. */
+  selected: boolean;
+  /** A run or version named by a record but missing from the store. */
+  missing: boolean;
+}
+
+export interface LineageGraphEdge {
+  from: string;
+  to: string;
+  /** Model → model: the technique (quantize, distill, lora...); run → model: "produced"; dataset → run: "trained on". */
+  label: string;
+}
+
+export interface LineageGraph {
+  nodes: LineageGraphNode[];
+  edges: LineageGraphEdge[];
+  layers: number;
+}
+
+export interface ModelsData {
+  versions: ModelBar[];
+  graph: LineageGraph;
+  warnings: string[];
+}
+
+export type ModelsExtensionMessage =
+  | { v: typeof PROTOCOL_VERSION; type: 'models'; models: ModelsData }
+  | { v: typeof PROTOCOL_VERSION; type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type ModelsWebviewMessage =
+  | { v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number }
+  | { v: typeof PROTOCOL_VERSION; type: 'exportPng'; chart: string; dataUrl: string };
+
+export interface ModelsPanelState {
+  v: typeof PROTOCOL_VERSION;
+  refs: string[];
+}
+
+const isPngUrl = (v: unknown): v is string => isString(v) && v.startsWith('data:image/png;base64,');
+
+function checkVersioned(value: unknown): { type: string; body: Record<string, unknown> } | string {
+  if (!isObject(value) || !isString(value.type)) return 'not a message object with a type';
+  if (value.v !== PROTOCOL_VERSION) return `message '${value.type}' has contract version ${String(value.v)}, expected ${PROTOCOL_VERSION}`;
+  return { type: value.type, body: value };
+}
+
+/** A sweep objective as sent by a webview: unknown keys dropped, a wrong value is a problem. */
+export function checkSweepObjective(value: unknown): Partial<SweepObjective> | string {
+  if (!isObject(value)) return 'objective is not an object';
+  const out: Partial<SweepObjective> = {};
+  if (value.metric !== undefined) {
+    if (!isString(value.metric) || !value.metric) return 'objective metric must be a metric name';
+    out.metric = value.metric;
+  }
+  if (value.goal !== undefined) {
+    if (value.goal !== 'minimize' && value.goal !== 'maximize') return `goal must be "minimize" or "maximize", not ${JSON.stringify(value.goal)}`;
+    out.goal = value.goal;
+  }
+  if (value.reduce !== undefined) {
+    if (value.reduce !== 'last' && value.reduce !== 'best') return `reduce must be "last" or "best", not ${JSON.stringify(value.reduce)}`;
+    out.reduce = value.reduce;
+  }
+  return out;
+}
+
+function decodeInitialized(body: Record<string, unknown>): Decoded<{ v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number }> {
+  if (!isNumber(body.maxPoints)) return { ok: false, problem: 'initialized needs maxPoints, the plot width' };
+  const { maxPoints } = checkSeriesOptions({ maxPoints: body.maxPoints }) as Partial<SeriesOptions>;
+  return { ok: true, message: { v: PROTOCOL_VERSION, type: 'initialized', maxPoints: maxPoints! } };
+}
+
+function decodeChartPng(body: Record<string, unknown>): Decoded<{ v: typeof PROTOCOL_VERSION; type: 'exportPng'; chart: string; dataUrl: string }> {
+  return isString(body.chart) && isPngUrl(body.dataUrl)
+    ? { ok: true, message: { v: PROTOCOL_VERSION, type: 'exportPng', chart: body.chart, dataUrl: body.dataUrl } }
+    : { ok: false, problem: 'exportPng needs a chart name and a PNG data URL' };
+}
+
+/** Check a message posted by the sweep panel's webview (untrusted input). */
+export function decodeSweepWebviewMessage(value: unknown): Decoded<SweepWebviewMessage> {
+  const checked = checkVersioned(value);
+  if (typeof checked === 'string') return { ok: false, problem: checked };
+  const { type, body } = checked;
+  switch (type) {
+    case 'initialized':
+      return decodeInitialized(body);
+    case 'setObjective': {
+      const objective = checkSweepObjective(body.objective);
+      return typeof objective === 'string' ? { ok: false, problem: objective } : { ok: true, message: { v: PROTOCOL_VERSION, type, objective } };
+    }
+    case 'exportCsv':
+      return { ok: true, message: { v: PROTOCOL_VERSION, type } };
+    case 'exportPng':
+      return decodeChartPng(body);
+    default:
+      return { ok: false, problem: `unknown message type '${type}'` };
+  }
+}
+
+/** Check a message posted by the model versions panel's webview (untrusted input). */
+export function decodeModelsWebviewMessage(value: unknown): Decoded<ModelsWebviewMessage> {
+  const checked = checkVersioned(value);
+  if (typeof checked === 'string') return { ok: false, problem: checked };
+  const { type, body } = checked;
+  if (type === 'initialized') return decodeInitialized(body);
+  if (type === 'exportPng') return decodeChartPng(body);
+  return { ok: false, problem: `unknown message type '${type}'` };
+}
+
+function decodePanelMessage<T>(value: unknown, dataType: string, hasData: (body: Record<string, unknown>) => boolean): Decoded<T> {
+  if (!isObject(value) || !isString(value.type)) return { ok: false, problem: 'not a message object with a type' };
+  if (value.v !== PROTOCOL_VERSION) return { ok: false, problem: `the extension speaks contract version ${String(value.v)}, this panel ${PROTOCOL_VERSION}: reopen the panel` };
+  if (value.type === dataType) return hasData(value) ? { ok: true, message: value as T } : { ok: false, problem: `${dataType} message without its data` };
+  if (value.type === 'notice') return isString(value.message) ? { ok: true, message: value as T } : { ok: false, problem: 'notice without a message' };
+  return { ok: false, problem: `unknown message type '${value.type}'` };
+}
+
+/** Check a message from the extension, in the sweep panel. */
+export function decodeSweepExtensionMessage(value: unknown): Decoded<SweepExtensionMessage> {
+  return decodePanelMessage(value, 'sweep', (b) => isObject(b.sweep) && Array.isArray(b.sweep.trials) && Array.isArray(b.sweep.axes));
+}
+
+/** Check a message from the extension, in the model versions panel. */
+export function decodeModelsExtensionMessage(value: unknown): Decoded<ModelsExtensionMessage> {
+  return decodePanelMessage(value, 'models', (b) => isObject(b.models) && Array.isArray(b.models.versions) && isObject(b.models.graph));
+}
+
+/** Restore the sweep panel; undefined when the saved state names no sweep. */
+export function decodeSweepPanelState(value: unknown): SweepPanelState | undefined {
+  if (!isObject(value) || value.v !== PROTOCOL_VERSION || !isString(value.sweep) || !value.sweep) return undefined;
+  const objective = checkSweepObjective(value.objective ?? {});
+  return { v: PROTOCOL_VERSION, sweep: value.sweep, objective: typeof objective === 'string' ? {} : objective };
+}
+
+/** Restore the model versions panel: the version refs it showed (unreadable state restores an empty panel). */
+export function decodeModelsPanelState(value: unknown): ModelsPanelState {
+  if (!isObject(value) || value.v !== PROTOCOL_VERSION || !Array.isArray(value.refs)) return { v: PROTOCOL_VERSION, refs: [] };
+  return { v: PROTOCOL_VERSION, refs: value.refs.filter(isString) };
+}

@@ -119,12 +119,13 @@ export class QuickInput {
   async pick(label: string, filter?: string): Promise<void> {
     await this.waitOpen();
     if (filter !== undefined) await this.type(filter);
-    const row = await waitUntil(`quick pick item "${label}"`, async () => {
-      const rows = this.widget.locator('.monaco-list-row');
-      const labels = await this.items();
-      const index = labels.indexOf(label);
-      if (index < 0) throw new Error(`items: ${JSON.stringify(labels.slice(0, 12))}`);
-      return rows.nth(index);
+    // the list is virtualized: DOM order of rows is not display order, so find the row by its own label
+    const row = this.widget.locator('.monaco-list-row').filter({
+      has: this.widget.page().locator('.quick-input-list-label .label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }),
+    });
+    await waitUntil(`quick pick item "${label}"`, async () => {
+      if ((await row.count()) !== 1) throw new Error(`items: ${JSON.stringify((await this.items()).slice(0, 12))}`);
+      return true;
     });
     await row.click();
   }

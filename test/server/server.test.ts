@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, CodeLens, CompletionItem, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, WorkspaceEdit } from 'vscode-languageserver-protocol';
+import { generatePipeline } from '../support/pipelineGen';
 import { TestClient } from './client';
 
 const BROKEN = `version: 1
@@ -211,6 +212,29 @@ describe('language server over a real LSP connection', () => {
       [10, 'Run stage', 'lathe.pipeline.runStage', ['evaluate']],
     ]);
     assert.ok(lenses.every((l) => l.command?.arguments?.[0] === uri));
+  });
+
+  test('successive edits of a large pipeline keep every diagnostic at its line', async () => {
+    const bigUri = pathToFileURL(path.join(dir, 'big.lathe.yaml')).toString();
+    const base = generatePipeline(300, 9);
+    const opened = client.diagnostics(bigUri, 1);
+    await client.notify('textDocument/didOpen', { textDocument: { uri: bigUri, languageId: 'lathe-pipeline', version: 1, text: base } });
+    const codes = (await opened).diagnostics.map((d) => d.code);
+    // a line inserted into an early stage moves every later stage; then a later stage needs a stage that does not exist
+    const edits = [
+      (t: string) => t.replace('  stage_2:\n', '  stage_2:\n    cwd: .\n'),
+      (t: string) => t.replace('  stage_250:\n', '  stage_250:\n    needs: [stage_9999]\n'),
+    ];
+    let text = base;
+    for (const [i, edit] of edits.entries()) {
+      text = edit(text);
+      const published = client.diagnostics(bigUri, i + 2);
+      await client.notify('textDocument/didChange', { textDocument: { uri: bigUri, version: i + 2 }, contentChanges: [{ text }] });
+      const diagnostics = (await published).diagnostics;
+      if (i === 0) assert.deepEqual(diagnostics.map((d) => d.code), codes);
+      else assert.deepEqual(diagnostics.filter((d) => d.code === 'unknown-stage').map((d) => d.range), [rangeOf(text, 'stage_9999')]);
+    }
+    await client.notify('textDocument/didClose', { textDocument: { uri: bigUri } });
   });
 
   test('didClose clears the diagnostics', async () => {

@@ -3,8 +3,9 @@ import { dataCommands } from './data';
 import { initCommand } from './init';
 import { modelCommands } from './model';
 import { pipelineCommands } from './pipeline';
+import { quantizeCommand } from './quantize';
 import { runCommand } from './run';
 import { runsCommands } from './runs';
 
 /** Every CLI command. Feature folders add theirs here. */
-export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands, ...pipelineCommands];
+export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands, quantizeCommand, ...pipelineCommands];

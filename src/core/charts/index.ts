@@ -1,4 +1,5 @@
 /** Chart data for webview panels: downsampling, smoothing, run colours, CSV export and the experiments model. */
+export { scaleToUnit, unitToValue } from './axis';
 export { runHue, runHues } from './colors';
 export { csvCell, toCsv } from './csv';
 export { ExperimentsData, FIRST_PAINT_BUDGET_MS, type SnapshotMessage, type UpdateMessage } from './experiments';
@@ -6,3 +7,22 @@ export { downsampleIndices, lttb } from './lttb';
 export { columnStats, MetricsCache, type MetricColumns, type RunMetrics } from './metricsCache';
 export { downsampleXY, seriesData, seriesDelta, seriesXY, type SentSeries, type XY } from './series';
 export { smoothEma } from './smoothing';
+export { fanovaImportance, type Importance, type ImportanceOptions } from './importance';
+export { layoutGraph, lineageGraph, modelBar, modelsView } from './models';
+export {
+  bestSoFar,
+  buildSweep,
+  IMPORTANCE_METHOD,
+  listSweeps,
+  PRUNED_TAG,
+  readSweep,
+  resolveObjective,
+  sweepAxes,
+  sweepCsv,
+  sweepImportance,
+  sweepOf,
+  sweepsIn,
+  SWEEP_TAG_PREFIX,
+  type SweepSummary,
+  type TrialInput,
+} from './sweep';

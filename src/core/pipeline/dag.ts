@@ -17,15 +17,26 @@ export interface Dag {
 
 /** A workspace-relative path in one spelling (`./a/b/` → `a/b`); undefined for paths holding expressions. */
 export function normalizePath(p: string): string | undefined {
-  if (p.includes('${{')) return undefined;
-  const n = path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, '');
-  return n === '.' ? '' : n.replace(/^\.\//, '');
+  let n = normalized.get(p);
+  if (n !== undefined || normalized.has(p)) return n;
+  if (!p.includes('${{')) {
+    n = path.posix.normalize(p.replace(/\\/g, '/')).replace(/\/+$/, '');
+    n = n === '.' ? '' : n.replace(/^\.\//, '');
+  }
+  // every validation normalizes every dep and out several times; the same few thousand paths come back each edit
+  if (normalized.size >= 100_000) normalized.clear();
+  normalized.set(p, n);
+  return n;
 }
+
+const normalized = new Map<string, string | undefined>();
 
 /** Whether `inner` is `outer` or lies inside the folder `outer`. */
 export function within(inner: string, outer: string): boolean {
   return inner === outer || outer === '' || inner.startsWith(outer + '/');
 }
+
+const outputIndexes = new WeakMap<PipelineModel, OutputIndex>();
 
 export interface Producer {
   stage: string;
@@ -36,7 +47,16 @@ export interface Producer {
 /** Every stage output by normalized path, for lookups in O(depth + matches) instead of scanning all stages. */
 export class OutputIndex {
   private readonly byPath = new Map<string, Producer[]>();
+  /** producersOf by dep: the DAG and the missing-deps check both ask for every dep. */
+  private readonly producers = new Map<string, Producer[]>();
   private readonly sorted: string[];
+
+  /** The index of a model, built once: the DAG and several checks all need it. */
+  static of(model: PipelineModel): OutputIndex {
+    let index = outputIndexes.get(model);
+    if (!index) outputIndexes.set(model, (index = new OutputIndex(model)));
+    return index;
+  }
 
   constructor(model: PipelineModel) {
     for (const stage of model.stages.values()) {
@@ -58,9 +78,11 @@ export class OutputIndex {
   /** Outputs equal to `p` or folders containing it. */
   containing(p: string): Producer[] {
     const found: Producer[] = [...(this.byPath.get('') ?? [])];
-    const parts = p.split('/');
-    for (let i = 1; i <= parts.length; i++) found.push(...(this.byPath.get(parts.slice(0, i).join('/')) ?? []));
-    return found;
+    for (let end = p.indexOf('/'); ; end = p.indexOf('/', end + 1)) {
+      const hit = this.byPath.get(end < 0 ? p : p.slice(0, end));
+      if (hit) found.push(...hit);
+      if (end < 0) return found;
+    }
   }
 
   /** Outputs strictly inside the folder `p`. */
@@ -80,20 +102,27 @@ export class OutputIndex {
 
   /** Stages whose outputs a dep reads: the dep lies in an output, or an output lies in the dep folder. */
   producersOf(dep: string): Producer[] {
-    const d = normalizePath(dep);
-    return d === undefined ? [] : [...this.containing(d), ...this.inside(d)];
+    let found = this.producers.get(dep);
+    if (!found) {
+      const d = normalizePath(dep);
+      found = d === undefined ? [] : [...this.containing(d), ...this.inside(d)];
+      this.producers.set(dep, found);
+    }
+    return found;
   }
 }
 
 /** The DAG of stages: explicit `needs`, deps produced by another stage's outs, and `${{ stages.X... }}` references. */
 export function buildDag(model: PipelineModel): Dag {
   const edges: DagEdge[] = [];
-  const seen = new Set<string>();
-  const outputs = new OutputIndex(model);
+  const seen = new Map<string, Set<string>>();
+  const outputs = OutputIndex.of(model);
   const add = (e: DagEdge) => {
-    const key = `${e.from}\0${e.to}`;
-    if (e.from === e.to || !model.stages.has(e.from) || seen.has(key)) return;
-    seen.add(key);
+    if (e.from === e.to || !model.stages.has(e.from)) return;
+    let from = seen.get(e.to);
+    if (!from) seen.set(e.to, (from = new Set()));
+    if (from.has(e.from)) return;
+    from.add(e.from);
     edges.push(e);
   };
   for (const stage of model.stages.values()) {

@@ -1,4 +1,5 @@
-import { isScalar, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { isScalar, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { PipelineDiagnostic } from './diagnostics';
 import { scanExpressions, type Expression } from './expressions';
 import { entries, getPair, isMap, isSeq, isStringScalar, keySpan, nodeSpan, stringList, type ParsedYaml } from './parse';
 import { BUILTIN_STAGES } from './schema';
@@ -69,16 +70,29 @@ export interface PipelineModel {
   expressions: LocatedExpression[];
 }
 
+/**
+ * What analysis derives from one stage's source alone. Incremental analysis keeps it with the stage's parsed block
+ * and fills it on first use, so an edit re-derives only the stage it touched.
+ */
+export interface StageWork {
+  model?: StageModel;
+  expressions?: LocatedExpression[];
+  /** Its schema diagnostics (checkSchema). */
+  schema?: PipelineDiagnostic[];
+  /** Its values that look like store references (checkStoreRefs). */
+  refs?: Scalar<string>[];
+}
+
 const item = (node: Scalar<string>): StringItem => ({ value: node.value, span: nodeSpan(node) });
 const stringItem = (node: unknown): StringItem | undefined => (isStringScalar(node) ? item(node) : undefined);
 
 /** Named children of a top-level section, first definition wins (duplicates are a diagnostic). */
-function section<T extends Named>(root: unknown, key: string, make: (named: Named, node: Node | null) => T): Map<string, T> {
+function section<T extends Named>(root: unknown, key: string, make: (named: Named, pair: Pair<Node, Node | null>) => T): Map<string, T> {
   const out = new Map<string, T>();
   for (const { name, pair } of entries(getPair(root, key)?.value)) {
     if (out.has(name)) continue;
     const node = isMap(pair.value) ? (pair.value as YAMLMap) : undefined;
-    out.set(name, make({ name, key: keySpan(pair), node }, pair.value));
+    out.set(name, make({ name, key: keySpan(pair), node }, pair));
   }
   return out;
 }
@@ -145,7 +159,14 @@ export function paramsOf(file: ParsedYaml, mapNode: unknown): Map<string, ParamD
 
 function collectExpressions(file: ParsedYaml, node: unknown, path: (string | number)[], out: LocatedExpression[]): void {
   if (isMap(node)) {
+    const inStages = path.length === 1 && path[0] === 'stages';
     for (const { name, pair } of entries(node)) {
+      const work = inStages ? file.stageWork?.(pair) : undefined;
+      if (work) {
+        work.expressions ??= pairExpressions(file, pair, [...path, name]);
+        for (const e of work.expressions) out.push(e);
+        continue;
+      }
       collectExpressions(file, pair.key, [...path, name, '#key'], out);
       collectExpressions(file, pair.value, [...path, name], out);
     }
@@ -155,6 +176,13 @@ function collectExpressions(file: ParsedYaml, node: unknown, path: (string | num
     const span = nodeSpan(node);
     if (node.value.includes('${{')) for (const e of scanExpressions(file.text.slice(span.start, span.end), span.start)) out.push({ ...e, path });
   }
+}
+
+function pairExpressions(file: ParsedYaml, pair: Pair, path: (string | number)[]): LocatedExpression[] {
+  const out: LocatedExpression[] = [];
+  collectExpressions(file, pair.key, [...path, '#key'], out);
+  collectExpressions(file, pair.value, path, out);
+  return out;
 }
 
 /** Build the model of a parsed pipeline; `paramsFile` is the parsed params file when `params:` names one. */
@@ -172,7 +200,10 @@ export function buildModel(file: ParsedYaml, paramsFile?: ParsedYaml): PipelineM
     paramsFile: paramsPath,
     datasets: section(root, 'datasets', entity),
     models: section(root, 'models', entity),
-    stages: section(root, 'stages', stage),
+    stages: section(root, 'stages', (named, pair) => {
+      const work = file.stageWork?.(pair);
+      return work ? (work.model ??= stage(named)) : stage(named);
+    }),
     sweeps: section(root, 'sweeps', sweep),
     expressions,
   };
@@ -181,9 +212,24 @@ export function buildModel(file: ParsedYaml, paramsFile?: ParsedYaml): PipelineM
 /** The params a stage uses: those listed in its `params:` and those its `${{ params.NAME }}` expressions read. */
 export function paramsUsedBy(model: PipelineModel, stage: string): Set<string> {
   const used = new Set(model.stages.get(stage)?.params.map((p) => p.value) ?? []);
+  for (const name of expressionParams(model).get(stage) ?? []) used.add(name);
+  return used;
+}
+
+// sweeps ask this once per parameter: index the expressions once per model instead of scanning them every time
+const expressionParamsCache = new WeakMap<PipelineModel, Map<string, string[]>>();
+
+function expressionParams(model: PipelineModel): Map<string, string[]> {
+  let byStage = expressionParamsCache.get(model);
+  if (byStage) return byStage;
+  byStage = new Map();
   for (const e of model.expressions) {
     const [root, name] = e.segments;
-    if (e.path[0] === 'stages' && e.path[1] === stage && root?.value === 'params' && typeof name?.value === 'string') used.add(name.value);
+    if (e.path[0] !== 'stages' || typeof e.path[1] !== 'string' || root?.value !== 'params' || typeof name?.value !== 'string') continue;
+    const list = byStage.get(e.path[1]) ?? [];
+    list.push(name.value);
+    byStage.set(e.path[1], list);
   }
-  return used;
+  expressionParamsCache.set(model, byStage);
+  return byStage;
 }

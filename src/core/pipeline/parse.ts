@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { StageWork } from './model';
 import { LineIndex, type Span } from './text';
 
 /** A YAML text parsed with exact ranges. The `yaml` parser recovers from errors, so the rest is still analysed. */
@@ -8,12 +9,19 @@ export interface ParsedYaml {
   lines: LineIndex;
   doc: Document.Parsed;
   syntaxErrors: { message: string; span: Span }[];
+  /** Set by incremental analysis: the work on a stage (by its pair) kept from earlier versions of the document. */
+  stageWork?: (pair: Pair) => StageWork | undefined;
 }
+
+/**
+ * Duplicate keys are reported by validation with the range of the second key, so the parser must keep them. Node
+ * ranges are offsets; LineIndex turns them into positions (no LineCounter or source tokens: nothing reads them).
+ */
+export const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false } as const;
 
 export function parseYaml(uri: string, text: string): ParsedYaml {
   const lines = new LineIndex(text);
-  // Duplicate keys are reported by validation with the range of the second key, so the parser must keep them.
-  const doc = parseDocument(text, { lineCounter: new LineCounter(), keepSourceTokens: true, uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(text, PARSE_OPTIONS);
   const syntaxErrors = doc.errors.map((e) => ({ message: e.message.split('\n')[0], span: syntaxErrorSpan(lines, e.code, e.message, e.pos[0], e.pos[1]) }));
   return { uri, text, lines, doc, syntaxErrors };
 }

@@ -37,19 +37,23 @@ const output = (doc: string) => str(doc, { ref: 'output' });
 
 /** Built-in stages (`uses:`) and the schema of their `with:` arguments. */
 export const BUILTIN_STAGES: Record<string, ObjectSchema> = {
-  quantize: obj('Quantize an ONNX model (weights, and activations for static int8).', {
+  quantize: obj('Quantize or compress an ONNX model; the result is evaluated against the original (and registered when the model is `model:NAME@REF`).', {
     model: modelRef('The model to quantize.'),
     method: str('Quantization method.', {
-      enum: ['dynamic-int8', 'static-int8', 'fp16', 'int4'],
+      enum: ['auto', 'dynamic-int8', 'static-int8', 'fp16', 'int4', 'prune', 'low-rank'],
       enumDocs: {
+        auto: 'Try the methods and keep the smallest model that is not slower and still agrees with the original.',
         'dynamic-int8': 'int8 weights, activations quantized at run time (no calibration data).',
-        'static-int8': 'int8 weights and activations with QDQ nodes; needs `calibration`.',
+        'static-int8': 'int8 weights and activations with QDQ nodes, calibrated on `calibration`.',
         fp16: 'Half-precision floats.',
-        int4: 'Weight-only 4-bit blocks for MatMul/Gemm.',
+        int4: 'Weight-only 4-bit blocks for MatMul.',
+        prune: 'Magnitude pruning: the smallest half of each weight set to zero.',
+        'low-rank': 'SVD factorisation of MatMul/Gemm weights keeping 90% of their energy.',
       },
     }),
-    calibration: datasetRef('Calibration data for static int8.'),
-    per_channel: bool('Per-channel weight scales (default true).'),
+    calibration: datasetRef('Real inputs for calibration and evaluation (CSV/TSV/NPY rows); without it random inputs are used, with a warning.'),
+    per_channel: bool('Per-channel weight scales (default false).'),
+    exclude: list('Node names left as they are.', str('A node name.')),
     output: output('Where the quantized model is written.'),
   }, ['model', 'method', 'output']),
   distill: obj('Train a small student model to imitate a teacher (knowledge distillation).', {

@@ -75,7 +75,11 @@ function readParamsFile(file: ParsedYaml, context: ValidationContext, out: Pipel
 
 /** Parse, model and check a pipeline text: every diagnostic the format defines. */
 export function analyze(text: string, context: ValidationContext = {}): PipelineAnalysis {
-  const file = parseYaml(context.uri ?? 'lathe.yaml', text);
+  return analyzeParsed(parseYaml(context.uri ?? 'lathe.yaml', text), context);
+}
+
+/** `analyze` of a text already parsed (by incremental analysis, which parses block by block). */
+export function analyzeParsed(file: ParsedYaml, context: ValidationContext = {}): PipelineAnalysis {
   const found: PipelineDiagnostic[] = file.syntaxErrors.map((e) => diag('syntax', e.span, e.message));
   const params = readParamsFile(file, context, found);
   const model = buildModel(file, params.parsed);
@@ -121,6 +125,17 @@ function quietAroundSyntaxErrors(file: ParsedYaml, found: PipelineDiagnostic[]):
     });
 }
 
+/** The lines containing `needle`, found by searching the text rather than testing every line. */
+function linesMentioning(file: ParsedYaml, needle: string): number[] {
+  const lines: number[] = [];
+  for (let at = file.text.indexOf(needle); at >= 0; ) {
+    const line = file.lines.positionAt(at).line;
+    lines.push(line);
+    at = file.text.indexOf(needle, file.lines.lineEnd(line) + 1);
+  }
+  return lines;
+}
+
 const IGNORE = /(?:^|\s)#\s*lathe-ignore\b(.*)$/;
 
 /**
@@ -130,7 +145,7 @@ const IGNORE = /(?:^|\s)#\s*lathe-ignore\b(.*)$/;
 function applySettings(file: ParsedYaml, found: PipelineDiagnostic[], severities: SeverityOverrides): PipelineDiagnostic[] {
   const ignored = new Map<number, Set<string> | 'all'>();
   const extra: PipelineDiagnostic[] = [];
-  for (let line = 0; line < file.lines.lineCount; line++) {
+  for (const line of linesMentioning(file, 'lathe-ignore')) {
     const text = file.lines.lineText(line);
     const m = IGNORE.exec(text);
     if (!m) continue;

@@ -11,3 +11,7 @@ export { factorizeLowRank, type LowRankOptions, type LowRankReport } from './low
 export { pruneMagnitude, type PruneOptions, type PruneReport } from './prune';
 export { svd, type Svd } from './svd';
 export { quantizeAuto, type AutoCandidate, type AutoOptions, type AutoResult } from './auto';
+export { loadInputs, type LoadedInputs } from './inputs';
+export { quantizeModelVersion, QUANTIZE_METHODS, type QuantizeMethod, type QuantizeRequest, type QuantizeResult } from './job';
+export { taskMetric, type TaskMetric } from './task';
+export { formatQuantizeResult } from './format';

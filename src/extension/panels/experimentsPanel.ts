@@ -4,14 +4,12 @@ import { ExperimentsData, FIRST_PAINT_BUDGET_MS } from '../../core/charts';
 import { Panels } from '../../shared/ids';
 import { decodePanelState, decodeWebviewMessage, DEFAULT_SERIES_OPTIONS, PROTOCOL_VERSION, type ExtensionMessage, type WebviewMessage } from '../../shared/messages';
 import type { Services } from '../services';
-import { createPanel, PanelController, preparePanel, type PanelKind } from './panelHost';
+import { createPanel, exportFileName, PanelController, preparePanel, saveExport, type PanelKind } from './panelHost';
 
 const KIND: PanelKind = { viewType: Panels.experiments, title: 'Experiments', script: 'experiments' };
 
 // Metric lines arrive many per second from a training script: one update per this many ms at most.
 const UPDATE_DEBOUNCE_MS = 300;
-
-const fileName = (metric: string, ext: string) => `${metric.replace(/[^\w.-]+/g, '_') || 'metric'}.${ext}`;
 
 /**
  * The experiments panel: metric curves and the comparison table of chosen runs, updated live (appended points only)
@@ -90,9 +88,9 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
         this.sendSnapshot();
         return;
       case 'exportCsv':
-        return this.save(fileName(message.metric, 'csv'), { CSV: ['csv'] }, async () => Buffer.from(await this.enqueue(() => this.data.csv(message.metric)), 'utf8'));
+        return this.save(exportFileName(message.metric, 'csv'), { CSV: ['csv'] }, async () => Buffer.from(await this.enqueue(() => this.data.csv(message.metric)), 'utf8'));
       case 'exportPng':
-        return this.save(fileName(message.metric, 'png'), { 'PNG image': ['png'] }, async () => Buffer.from(message.dataUrl.slice(message.dataUrl.indexOf(',') + 1), 'base64'));
+        return this.save(exportFileName(message.metric, 'png'), { 'PNG image': ['png'] }, async () => Buffer.from(message.dataUrl.slice(message.dataUrl.indexOf(',') + 1), 'base64'));
     }
   }
 
@@ -131,9 +129,7 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
   }
 
   private async save(defaultName: string, filters: Record<string, string[]>, content: () => Promise<Uint8Array>): Promise<void> {
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(this.s.ws.layout.root, defaultName)), filters });
-    if (!target) return;
-    await vscode.workspace.fs.writeFile(target, await content());
-    this.post({ v: PROTOCOL_VERSION, type: 'notice', level: 'info', message: `Saved ${vscode.workspace.asRelativePath(target)}` });
+    const saved = await saveExport(this.s.ws.layout.root, defaultName, filters, content);
+    if (saved) this.post({ v: PROTOCOL_VERSION, type: 'notice', level: 'info', message: `Saved ${saved}` });
   }
 }

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/workspace/errors';
 import { createNonce, panelHtml } from './html';
@@ -37,6 +38,17 @@ export function createPanel(extensionUri: vscode.Uri, kind: PanelKind, column = 
   preparePanel(panel, extensionUri, kind);
   return panel;
 }
+
+/** Ask where to save a chart or data export and write it there: its workspace-relative path, or undefined if cancelled. */
+export async function saveExport(root: string, defaultName: string, filters: Record<string, string[]>, content: () => Promise<Uint8Array>): Promise<string | undefined> {
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(root, defaultName)), filters });
+  if (!target) return undefined;
+  await vscode.workspace.fs.writeFile(target, await content());
+  return vscode.workspace.asRelativePath(target);
+}
+
+/** A file name for an export named after a chart or metric (anything but word characters, dots and dashes is replaced). */
+export const exportFileName = (name: string, ext: string) => `${name.replace(/[^\w.-]+/g, '_') || 'chart'}.${ext}`;
 
 type Decoded<T> = { ok: true; message: T } | { ok: false; problem: string };
 

@@ -24,8 +24,9 @@ export function checkGraph(model: PipelineModel, dag: Dag, out: PipelineDiagnost
 }
 
 function checkOutputs(model: PipelineModel, out: PipelineDiagnostic[]): void {
-  const index = new OutputIndex(model);
+  const index = OutputIndex.of(model);
   for (const producers of index.all()) {
+    if (producers.length < 2) continue;
     const stages = [...new Set(producers.map((p) => p.stage))];
     if (stages.length < 2) continue;
     for (const p of producers) {

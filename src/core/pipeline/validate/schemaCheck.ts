@@ -130,7 +130,13 @@ function checkObject(ctx: Ctx, map: YAMLMap, schema: ObjectSchema | Extract<Sche
     seen.add(name);
     const label = owner.label === 'the pipeline' ? `'${name}'` : `'${name}' in ${owner.label}`;
     if (schema.kind === 'map') {
-      check(ctx, pair.value, schema.values, { label: `'${name}'`, key });
+      const work = schema === PIPELINE_SCHEMA.properties.stages ? ctx.file.stageWork?.(pair) : undefined;
+      if (!work) check(ctx, pair.value, schema.values, { label: `'${name}'`, key });
+      else {
+        // a stage's schema diagnostics depend on its own source only: kept with it across versions
+        work.schema ??= checked(ctx, (c) => check(c, pair.value, schema.values, { label: `'${name}'`, key }));
+        for (const d of work.schema) ctx.out.push(d);
+      }
       continue;
     }
     const child = schema.properties[name];
@@ -152,6 +158,12 @@ function checkObject(ctx: Ctx, map: YAMLMap, schema: ObjectSchema | Extract<Sche
       ctx.out.push(diag('missing-required', owner.key, `${owner.label} is missing required key '${req}'`, edit ? [{ title: `Add '${req}'`, edits: [edit], preferred: true }] : []));
     }
   }
+}
+
+function checked(ctx: Ctx, run: (c: Ctx) => void): PipelineDiagnostic[] {
+  const out: PipelineDiagnostic[] = [];
+  run({ ...ctx, out });
+  return out;
 }
 
 function check(ctx: Ctx, node: Node | null | undefined, schema: SchemaNode, owner: Owner): void {
