@@ -94,7 +94,8 @@ export const elementwiseRules: Record<string, GradRule> = {
     ];
   },
   Expand: (c) => [c.unbroadcast(c.dy[0]!, 0)],
-  Cast: ({ g, dy }) => [g.op('Cast', [dy[0]!], { to: g.floatType === 'float64' ? 11 : 1 })],
+  // back to the input's float type (CastLike knows it at run time; before opset 15 assume the graph's type)
+  Cast: ({ g, dy, x }) => [g.opset >= 15 ? g.op('CastLike', [dy[0]!, x[0]]) : g.op('Cast', [dy[0]!], { to: g.floatType === 'float64' ? 11 : 1 })],
   Dropout: ({ g, dy, y, node }) => {
     // inference mode (no mask output) is the identity; training mode scales the kept units by 1/(1-ratio)
     if (!y[1]) return [dy[0]];

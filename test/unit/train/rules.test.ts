@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import { attr } from '../../../src/core/onnx/builder';
+import { gradCheck, type GradCase } from './gradcheck';
+
+const f64 = 'float64' as const;
+const f32 = 'float32' as const;
+
+function unary(op: string, type: 'float32' | 'float64', attrs: Record<string, ReturnType<typeof attr.float> | number | string> = {}, opset?: number, values?: number[]): GradCase {
+  return { type, opset, params: { x: { dims: [2, 3], values } }, yShape: [2, 3], build: (g) => void g.node(op, ['x'], ['y'], attrs) };
+}
+
+function binary(op: string, aDims: number[], bDims: number[], yShape: number[], positive = false): GradCase {
+  const pos = (dims: number[]) => (positive ? Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => 0.5 + ((i * 37) % 11) / 10) : undefined);
+  return { type: f64, params: { a: { dims: aDims, values: pos(aDims) }, b: { dims: bDims, values: pos(bDims) } }, yShape, build: (g) => void g.node(op, ['a', 'b'], ['y']) };
+}
+
+const cases: Record<string, GradCase> = {
+  'Add': binary('Add', [2, 3], [2, 3], [2, 3]),
+  'Add broadcast [2,3]+[3]': binary('Add', [2, 3], [3], [2, 3]),
+  'Add broadcast [2,1,3]+[4,1]': binary('Add', [2, 1, 3], [4, 1], [2, 4, 3]),
+  'Sub broadcast [2,3]-[2,1]': binary('Sub', [2, 3], [2, 1], [2, 3]),
+  'Mul broadcast [3]*[2,3]': binary('Mul', [3], [2, 3], [2, 3]),
+  'Div broadcast [2,3]/[1,3]': binary('Div', [2, 3], [1, 3], [2, 3], true),
+  'MatMul 2D': binary('MatMul', [2, 3], [3, 4], [2, 4]),
+  'MatMul batched with broadcast [2,2,3]x[3,4]': binary('MatMul', [2, 2, 3], [3, 4], [2, 2, 4]),
+  'MatMul batched [2,2,3]x[2,3,2]': binary('MatMul', [2, 2, 3], [2, 3, 2], [2, 2, 2]),
+  'Neg': unary('Neg', f64),
+  'Relu': unary('Relu', f64),
+  'LeakyRelu': unary('LeakyRelu', f32, { alpha: attr.float(0.1) }),
+  'Sigmoid': unary('Sigmoid', f64),
+  'Tanh': unary('Tanh', f64),
+  'Exp': unary('Exp', f64),
+  'Log': unary('Log', f64, {}, undefined, [0.5, 1, 1.5, 2, 2.5, 3]),
+  'Sqrt': unary('Sqrt', f64, {}, undefined, [0.5, 1, 1.5, 2, 2.5, 3]),
+  'Erf': unary('Erf', f32),
+  'Gelu': unary('Gelu', f32, {}, 20),
+  'Gelu tanh': unary('Gelu', f32, { approximate: 'tanh' }, 20),
+  'Softmax': unary('Softmax', f64, { axis: 1 }),
+  'Softmax axis 0': unary('Softmax', f64, { axis: 0 }),
+  'LogSoftmax': unary('LogSoftmax', f64, { axis: -1 }),
+  'HardSigmoid': unary('HardSigmoid', f32, { alpha: attr.float(0.3), beta: attr.float(0.4) }, undefined, [-3, -0.5, 0.2, 0.9, 1.5, 4]),
+  'Identity': unary('Identity', f64),
+  'Dropout (inference mode)': unary('Dropout', f32),
+  'Cast float32 -> float64 -> float32': {
+    type: f32, params: { x: { dims: [2, 3] } }, yShape: [2, 3],
+    build: (g) => void g.node('Cast', ['x'], ['x64'], { to: 11 }).node('Mul', ['x64', 'x64'], ['sq']).node('Cast', ['sq'], ['y'], { to: 1 }),
+  },
+  'Pow constant exponent': {
+    type: f64, params: { x: { dims: [2, 3], values: [0.5, 1, 1.5, 2, 2.5, 3] } }, yShape: [2, 3],
+    build: (g, floats) => void g.initializer('p', floats([3]), []).node('Pow', ['x', 'p'], ['y']),
+  },
+  'Clip': {
+    type: f64, params: { x: { dims: [2, 3], values: [-2, -0.3, 0.1, 0.4, 0.9, 3] } }, yShape: [2, 3],
+    build: (g, floats) => void g.initializer('lo', floats([-0.5]), []).initializer('hi', floats([0.5]), []).node('Clip', ['x', 'lo', 'hi'], ['y']),
+  },
+  'Where': {
+    type: f64, params: { a: { dims: [2, 3] }, b: { dims: [3] } }, yShape: [2, 3],
+    build: (g) => void g.node('Greater', ['a', 'b'], ['cond']).node('Where', ['cond', 'a', 'b'], ['y']),
+  },
+  'Gemm transA transB alpha beta': {
+    type: f64, params: { a: { dims: [3, 2] }, b: { dims: [4, 3] }, c: { dims: [4] } }, yShape: [2, 4],
+    build: (g) => void g.node('Gemm', ['a', 'b', 'c'], ['y'], { transA: 1, transB: 1, alpha: attr.float(0.7), beta: attr.float(1.3) }),
+  },
+  'Gemm plain': {
+    type: f64, params: { a: { dims: [2, 3] }, b: { dims: [3, 4] }, c: { dims: [2, 1] } }, yShape: [2, 4],
+    build: (g) => void g.node('Gemm', ['a', 'b', 'c'], ['y']),
+  },
+  'Gemm transA only': {
+    type: f64, params: { a: { dims: [3, 2] }, b: { dims: [3, 4] } }, yShape: [2, 4],
+    build: (g) => void g.node('Gemm', ['a', 'b'], ['y'], { transA: 1 }),
+  },
+  'Gemm transB only': {
+    type: f64, params: { a: { dims: [2, 3] }, b: { dims: [4, 3] } }, yShape: [2, 4],
+    build: (g) => void g.node('Gemm', ['a', 'b'], ['y'], { transB: 1 }),
+  },
+  'ReduceSum axes 1 keepdims 0': {
+    type: f64, params: { x: { dims: [2, 3, 2] } }, yShape: [2, 2],
+    build: (g) => void g.initializer('axes', BigInt64Array.from([1n]), [1]).node('ReduceSum', ['x', 'axes'], ['y'], { keepdims: 0 }),
+  },
+  'ReduceSum all keepdims 1': {
+    type: f64, params: { x: { dims: [2, 3] } }, yShape: [1, 1],
+    build: (g) => void g.node('ReduceSum', ['x'], ['y']),
+  },
+  'ReduceMean axes [0, 2] (attribute, opset 17)': {
+    type: f64, params: { x: { dims: [2, 3, 2] } }, yShape: [1, 3, 1],
+    build: (g) => void g.node('ReduceMean', ['x'], ['y'], { axes: [0, 2] }),
+  },
+  'ReduceMean axes input (opset 18)': {
+    type: f64, opset: 18, params: { x: { dims: [2, 3] } }, yShape: [2],
+    build: (g) => void g.initializer('axes', BigInt64Array.from([-1n]), [1]).node('ReduceMean', ['x', 'axes'], ['y'], { keepdims: 0 }),
+  },
+  'Reshape': {
+    type: f64, params: { x: { dims: [2, 3] } }, yShape: [3, 2],
+    build: (g) => void g.initializer('shape', BigInt64Array.from([3n, -1n]), [2]).node('Reshape', ['x', 'shape'], ['r']).node('Mul', ['r', 'r'], ['y']),
+  },
+  'Flatten': {
+    type: f64, params: { x: { dims: [2, 3, 2] } }, yShape: [2, 6],
+    build: (g) => void g.node('Flatten', ['x'], ['r']).node('Tanh', ['r'], ['y']),
+  },
+  'Transpose': {
+    type: f64, params: { x: { dims: [2, 3, 4] } }, yShape: [4, 2, 3],
+    build: (g) => void g.node('Transpose', ['x'], ['t'], { perm: [2, 0, 1] }).node('Mul', ['t', 't'], ['y']),
+  },
+  'Squeeze and Unsqueeze': {
+    type: f64, params: { x: { dims: [2, 1, 3] } }, yShape: [1, 2, 3],
+    build: (g) =>
+      void g.initializer('ax1', BigInt64Array.from([1n]), [1]).initializer('ax0', BigInt64Array.from([0n]), [1])
+        .node('Squeeze', ['x', 'ax1'], ['s']).node('Unsqueeze', ['s', 'ax0'], ['u']).node('Mul', ['u', 'u'], ['y']),
+  },
+  'Concat': {
+    type: f64, params: { a: { dims: [2, 1] }, b: { dims: [2, 3] } }, yShape: [2, 4],
+    build: (g) => void g.node('Concat', ['a', 'b'], ['c'], { axis: 1 }).node('Mul', ['c', 'c'], ['y']),
+  },
+  'Split (one output unused)': {
+    type: f64, params: { x: { dims: [2, 5] } }, yShape: [2, 3],
+    build: (g) => void g.initializer('split', BigInt64Array.from([2n, 3n]), [2]).node('Split', ['x', 'split'], ['p', 'q'], { axis: 1 }).node('Mul', ['q', 'q'], ['y']),
+  },
+  'Slice with steps': {
+    type: f64, params: { x: { dims: [3, 5] } }, yShape: [2, 2],
+    build: (g) =>
+      void g.initializer('starts', BigInt64Array.from([1n, 0n]), [2]).initializer('ends', BigInt64Array.from([3n, 4n]), [2])
+        .initializer('axes', BigInt64Array.from([0n, 1n]), [2]).initializer('steps', BigInt64Array.from([1n, 2n]), [2])
+        .node('Slice', ['x', 'starts', 'ends', 'axes', 'steps'], ['s']).node('Mul', ['s', 's'], ['y']),
+  },
+  'Gather embeddings with repeated ids': {
+    type: f64, params: { emb: { dims: [4, 3] } }, yShape: [2, 3, 3],
+    build: (g) => void g.initializer('ids', BigInt64Array.from([0n, 2n, 2n, 3n, 0n, 2n]), [2, 3]).node('Gather', ['emb', 'ids'], ['e']).node('Mul', ['e', 'e'], ['y']),
+  },
+  'Gather axis 1': {
+    type: f64, params: { x: { dims: [2, 4] } }, yShape: [2, 2],
+    build: (g) => void g.initializer('ids', BigInt64Array.from([3n, 1n]), [2]).node('Gather', ['x', 'ids'], ['y'], { axis: 1 }),
+  },
+  'Expand': {
+    type: f64, params: { x: { dims: [3, 1] } }, yShape: [2, 3, 4],
+    build: (g) => void g.initializer('shape', BigInt64Array.from([2n, 3n, 4n]), [3]).node('Expand', ['x', 'shape'], ['y']),
+  },
+  'shared input used twice (gradient accumulation)': {
+    type: f64, params: { x: { dims: [2, 3] }, w: { dims: [3, 3] } }, yShape: [2, 3],
+    build: (g) => void g.node('MatMul', ['x', 'w'], ['m']).node('Tanh', ['m'], ['t']).node('Mul', ['t', 'x'], ['y']),
+  },
+};
+
+for (const [name, c] of Object.entries(cases)) {
+  test(`gradient of ${name} matches finite differences`, async () => {
+    await gradCheck(c);
+  });
+}
