@@ -76,7 +76,9 @@ export function buildStepModel(forward: onnx.IModelProto, options: StepOptions):
   const source = forward.graph ?? {};
   const initializers = source.initializer ?? [];
   const isFloat = (t: onnx.ITensorProto) => ['float32', 'float64'].includes(elemTypeName(t.dataType ?? 0));
-  const names = options.trainable ?? initializers.filter(isFloat).map((t) => t.name ?? '');
+  // BatchNormalization's running statistics are frozen, so they are not trainable by default
+  const statistics = new Set((source.node ?? []).filter((n) => n.opType === 'BatchNormalization').flatMap((n) => (n.input ?? []).slice(3)));
+  const names = options.trainable ?? initializers.filter((t) => isFloat(t) && !statistics.has(t.name ?? '')).map((t) => t.name ?? '');
   const tensors = names.map((name) => {
     const t = initializers.find((i) => i.name === name);
     if (!t || !isFloat(t)) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../../src/core/onnx/builder';
 import type { Dim } from '../../../src/core/onnx/inspect';
+import type { TensorData } from '../../../src/core/onnx/tensor';
 import { TrainingSession, type FloatArray } from '../../../src/core/train/session';
 import { buildStepModel } from '../../../src/core/train/step';
 
@@ -23,7 +24,7 @@ export interface GradCase {
   /** Trainable tensors: dims, and values (default uniform in [-1, 1]). */
   params: Record<string, { dims: number[]; values?: number[] }>;
   /** Adds the nodes computing 'y' from the params (and any constants it adds itself). */
-  build: (g: GraphBuilder, floats: (values: number[]) => Float32Array | Float64Array) => void;
+  build: (g: GraphBuilder, floats: (values: number[]) => TensorData) => void;
   /** Shape of 'y' (fixed: the data input is unused by these graphs). */
   yShape: number[];
 }
@@ -31,13 +32,13 @@ export interface GradCase {
 /** Checks d loss / d param for every param, loss = mean((y - r)²) with random fixed r. Returns the max error. */
 export async function gradCheck(c: GradCase, seed = 7): Promise<number> {
   const random = seeded(seed);
-  const floats = (values: number[]) => (c.type === 'float64' ? Float64Array.from(values) : Float32Array.from(values));
+  const floats = (values: number[]): TensorData => (c.type === 'float64' ? Float64Array.from(values) : Float32Array.from(values));
   const g = new GraphBuilder('case');
   const initial = new Map<string, FloatArray>();
   for (const [name, p] of Object.entries(c.params)) {
     const n = p.dims.reduce((a, b) => a * b, 1);
     const values = floats(p.values ?? Array.from({ length: n }, () => 2 * random() - 1));
-    initial.set(name, values);
+    initial.set(name, values as FloatArray);
     g.initializer(name, values, p.dims);
   }
   c.build(g, floats);

@@ -134,6 +134,56 @@ const cases: Record<string, GradCase> = {
     type: f64, params: { x: { dims: [3, 1] } }, yShape: [2, 3, 4],
     build: (g) => void g.initializer('shape', BigInt64Array.from([2n, 3n, 4n]), [3]).node('Expand', ['x', 'shape'], ['y']),
   },
+  'LayerNormalization over the last axis': {
+    type: f64, params: { x: { dims: [2, 4] }, scale: { dims: [4] }, bias: { dims: [4] } }, yShape: [2, 4],
+    build: (g) => void g.node('LayerNormalization', ['x', 'scale', 'bias'], ['y'], { axis: -1 }),
+  },
+  'LayerNormalization over the last two axes': {
+    type: f64, params: { x: { dims: [2, 2, 3] }, scale: { dims: [2, 3] } }, yShape: [2, 2, 3],
+    build: (g) => void g.node('LayerNormalization', ['x', 'scale'], ['y'], { axis: 1 }),
+  },
+  'BatchNormalization (frozen statistics)': {
+    type: f64, params: { x: { dims: [2, 3, 2, 2] }, scale: { dims: [3] }, bias: { dims: [3] } }, yShape: [2, 3, 2, 2],
+    build: (g, floats) =>
+      void g.initializer('mean', floats([0.1, -0.2, 0.3]), [3]).initializer('var', floats([0.5, 1.5, 2]), [3])
+        .node('BatchNormalization', ['x', 'scale', 'bias', 'mean', 'var'], ['y']),
+  },
+  'Conv 2D with pads and bias': {
+    type: f32, params: { x: { dims: [2, 2, 4, 4] }, w: { dims: [3, 2, 3, 3] }, b: { dims: [3] } }, yShape: [2, 3, 4, 4],
+    build: (g) => void g.node('Conv', ['x', 'w', 'b'], ['y'], { pads: [1, 1, 1, 1] }),
+  },
+  'Conv 2D stride 2 (stride does not divide), dilation': {
+    type: f32, params: { x: { dims: [1, 2, 6, 5] }, w: { dims: [2, 2, 2, 2] } }, yShape: [1, 2, 3, 2],
+    build: (g) => void g.node('Conv', ['x', 'w'], ['y'], { strides: [2, 2], dilations: [1, 2] }),
+  },
+  'Conv 1D': {
+    type: f32, params: { x: { dims: [2, 2, 7] }, w: { dims: [3, 2, 3] } }, yShape: [2, 3, 3],
+    build: (g) => void g.node('Conv', ['x', 'w'], ['y'], { strides: [2] }),
+  },
+  'Conv depthwise (input gradient)': {
+    type: f32, params: { x: { dims: [1, 2, 4, 4] } }, yShape: [1, 2, 2, 2],
+    build: (g, floats) => void g.initializer('w', floats([0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.7, -0.1, 0.6, 0.2, -0.3, 0.4, 0.1, 0.8, -0.5, 0.3, 0.2, -0.6]), [2, 1, 3, 3]).node('Conv', ['x', 'w'], ['y'], { group: 2 }),
+  },
+  'MaxPool 2x2 stride 2': {
+    type: f32, params: { x: { dims: [1, 2, 4, 4] } }, yShape: [1, 2, 2, 2],
+    build: (g) => void g.node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] }),
+  },
+  'MaxPool overlapping windows with pads': {
+    type: f64, params: { x: { dims: [1, 1, 4, 4] } }, yShape: [1, 1, 4, 4],
+    build: (g) => void g.node('MaxPool', ['x'], ['y'], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+  },
+  'AveragePool 2x2 stride 2': {
+    type: f32, params: { x: { dims: [1, 2, 4, 4] } }, yShape: [1, 2, 2, 2],
+    build: (g) => void g.node('AveragePool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] }),
+  },
+  'AveragePool with pads, count_include_pad 0': {
+    type: f32, params: { x: { dims: [1, 1, 5, 5] } }, yShape: [1, 1, 3, 3],
+    build: (g) => void g.node('AveragePool', ['x'], ['y'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+  },
+  'GlobalAveragePool': {
+    type: f32, params: { x: { dims: [2, 3, 2, 2] } }, yShape: [2, 3, 1, 1],
+    build: (g) => void g.node('GlobalAveragePool', ['x'], ['y']),
+  },
   'shared input used twice (gradient accumulation)': {
     type: f64, params: { x: { dims: [2, 3] }, w: { dims: [3, 3] } }, yShape: [2, 3],
     build: (g) => void g.node('MatMul', ['x', 'w'], ['m']).node('Tanh', ['m'], ['t']).node('Mul', ['t', 'x'], ['y']),

@@ -1,6 +1,8 @@
 import type { GradRule } from '../autodiff';
 import { elementwiseRules } from './elementwise';
+import { convRules } from './conv';
 import { matmulRules } from './matmul';
+import { normRules } from './norm';
 import { reduceRules } from './reduce';
 import { shapeRules } from './shape';
 import { softmaxRules } from './softmax';
@@ -12,4 +14,6 @@ export const GRAD_RULES: Record<string, GradRule> = {
   ...softmaxRules,
   ...reduceRules,
   ...shapeRules,
+  ...normRules,
+  ...convRules,
 };
