@@ -4,7 +4,7 @@ export { attr, DEFAULT_OPSET, GraphBuilder, irVersionFor, type AttrValue, type B
 export { externalDataFiles, externalDataRefs, loadExternalData, type ExternalRef } from './external';
 export { inspectModel, type Dim, type ModelInspection, type ValueSpec } from './inspect';
 export { toNumber } from './long';
-export { buildMlp, type MlpOptions } from './mlp';
+export { buildMlp, seededRandom, type MlpOptions } from './mlp';
 export { decodeModel, encodeModel, loadModel, readModelBytes, saveModel } from './model';
 export { elementCount, makeTensor, readTensor, tensorDims, type TensorData } from './tensor';
 export { checkModel, MAX_OPSET, normalizeDomain } from './validate';

@@ -15,7 +15,7 @@ export interface MlpOptions {
 }
 
 /** mulberry32: a tiny, well-mixed 32-bit PRNG, so initial weights never depend on Math.random. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
