@@ -19,6 +19,7 @@ export function unbroadcast(g: TrainGraph, grad: string, gradShape: Shape, targe
   const known = broadcastAxes(gradShape, targetShape);
   if (known) {
     if (known.axes.length === 0) return grad;
+    if (known.axes.length === known.leading) return g.op('ReduceSum', [grad, g.int64(known.axes)], { keepdims: 0 });
     const summed = g.op('ReduceSum', [grad, g.int64(known.axes)], { keepdims: 1 });
     return known.leading ? g.op('Squeeze', [summed, g.int64([...Array(known.leading).keys()])]) : summed;
   }

@@ -73,6 +73,20 @@ export class TrainGraph {
     return names;
   }
 
+  /**
+   * Give a computed value a public name (a graph output) by renaming it where it is produced and used: an
+   * Identity instead would cost a copy of the tensor on every run.
+   */
+  rename(from: string, to: string): void {
+    this.reserve(to);
+    for (const node of this.nodes) {
+      node.input = node.input.map((i) => (i === from ? to : i));
+      node.output = node.output.map((o) => (o === from ? to : o));
+    }
+    const producer = this.producer.get(from);
+    if (producer) this.producer.set(to, producer);
+  }
+
   /** A float constant of the graph's float type (shared when the same values are asked for again). */
   float(values: number | readonly number[], dims?: readonly number[]): string {
     const list = typeof values === 'number' ? [values] : [...values];

@@ -138,14 +138,16 @@ export function buildStepModel(forward: onnx.IModelProto, options: StepOptions):
       }
     }
   }
-  // outputs get their public names through Identity so internal values keep theirs
   g.graph.output = [];
-  for (const [name, value] of scalars) {
-    g.op('Identity', [value], {}, g.reserve(name));
-    g.graph.output.push(g.valueInfo(name, floatType, []));
-  }
-  for (const [name, value, dims] of extraOutputs) {
-    g.op('Identity', [value], {}, g.reserve(name));
+  const published = new Map<string, string>();
+  for (const [name, value, dims] of [...scalars.map(([n, v]) => [n, v, []] as const), ...extraOutputs]) {
+    // a value published twice (a gradient that is also an update) or a graph input needs its own copy
+    const already = published.get(value);
+    if (already || !g.producer.has(value)) g.op('Identity', [already ?? value], {}, g.reserve(name));
+    else {
+      g.rename(value, name);
+      published.set(value, name);
+    }
     g.graph.output.push(g.valueInfo(name, floatType, dims));
   }
   const model = onnx.ModelProto.create({
