@@ -37,8 +37,9 @@ function batchSize(g: TrainGraph, output: string): string {
 function crossEntropy(g: TrainGraph, logits: string, labels: string, scale: number): { loss: string; seed: string; correct: string } {
   const logp = g.op('LogSoftmax', [logits], { axis: 1 });
   const loss = g.op('NegativeLogLikelihoodLoss', [logp, labels], { reduction: 'mean' });
-  const depth = g.op('Gather', [g.op('Shape', [logits]), g.int64([1])]);
-  const oneHot = g.op('OneHot', [labels, depth, g.float([0, 1])], { axis: -1 });
+  // one-hot labels as labels[:, None] == range(classes): OneHot has no double kernel in onnxruntime
+  const classes = g.op('Range', [g.int64(0), g.op('Gather', [g.op('Shape', [logits]), g.int64(1)]), g.int64(1)]);
+  const oneHot = g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [labels, g.int64([1])]), classes])], { to: floatCode(g) });
   // d mean(-log softmax(z)[label]) / dz = (softmax(z) - onehot) / N
   const seed = g.op('Div', [g.op('Sub', [g.op('Exp', [logp]), oneHot]), g.op('Mul', [batchSize(g, logits), g.float(1 / scale)])]);
   const predicted = g.op('ArgMax', [logits], { axis: 1, keepdims: 0 });

@@ -1,4 +1,6 @@
-import type { TrainGraph } from './graph';
+import type { onnx } from 'onnx-proto';
+import { attr, floatAttr, intAttr, type TrainGraph } from './graph';
+import type { Shape } from './shapes';
 
 export type OptimizerSpec =
   /** PyTorch's SGD: buf = momentum·buf + (g + wd·p); p -= lr·buf. */
@@ -22,14 +24,55 @@ export interface ParamUpdate {
   state: string[];
 }
 
-/** Append the update of every parameter; returns [input name, updated value] pairs (parameters and state). */
-export function appendOptimizer(g: TrainGraph, spec: OptimizerSpec, updates: ParamUpdate[]): [string, string][] {
+/** The Gemm that produced `grad` (a plain product, no C), when nothing else reads the gradient. */
+function gemmProduct(g: TrainGraph, grad: string): onnx.NodeProto | undefined {
+  const node = g.producer.get(grad) as onnx.NodeProto | undefined;
+  if (!node || node.opType !== 'Gemm' || node.input.length !== 2 || !g.nodes.includes(node)) return undefined;
+  return g.nodes.some((n) => n.input.includes(grad)) ? undefined : node;
+}
+
+/** Element count for comparing sizes: a symbolic dim (the batch) counts as huge, the same in both operands. */
+function numel(shape: Shape): number {
+  return shape ? shape.reduce<number>((n, d) => n * (typeof d === 'number' ? d : 1e9), 1) : Infinity;
+}
+
+/**
+ * Replace a weight gradient's Gemm with one that also applies the update: alpha·A·B + beta·C in a single pass
+ * over the weight, instead of the product, a scaled copy and a sum. `lrScaled` multiplies the smaller operand
+ * by the learning rate (cheap: it is an activation-sized tensor, not the weight).
+ */
+function fusedGemm(g: TrainGraph, node: onnx.NodeProto, c: string, alphaSign: number, beta: number, lrScaled: boolean, shapes: Map<string, Shape>): string {
+  let [a, b] = node.input;
+  if (lrScaled) {
+    if (numel(shapes.get(a) ?? null) <= numel(shapes.get(b) ?? null)) a = g.op('Mul', [a, STEP_INPUTS.lr]);
+    else b = g.op('Mul', [b, STEP_INPUTS.lr]);
+  }
+  g.nodes.splice(g.nodes.indexOf(node), 1);
+  const alpha = attr.float(alphaSign * floatAttr(node, 'alpha', 1));
+  return g.op('Gemm', [a, b, c], { transA: intAttr(node, 'transA', 0), transB: intAttr(node, 'transB', 0), alpha, beta: attr.float(beta) });
+}
+
+/**
+ * Append the update of every parameter; returns [input name, updated value] pairs (parameters and state).
+ * With `shapes`, plain SGD updates of Gemm-computed gradients are fused into the Gemm.
+ */
+export function appendOptimizer(g: TrainGraph, spec: OptimizerSpec, updates: ParamUpdate[], shapes?: Map<string, Shape>): [string, string][] {
   const lr = STEP_INPUTS.lr;
   const next: [string, string][] = [];
   if (spec.kind === 'sgd') {
     const momentum = spec.momentum ?? 0;
     const wd = spec.weightDecay ?? 0;
     for (const { param, grad, state } of updates) {
+      const product = shapes && !wd ? gemmProduct(g, grad) : undefined;
+      if (product && momentum === 0) {
+        next.push([param, fusedGemm(g, product, param, -1, 1, true, shapes!)]);
+        continue;
+      }
+      if (product) {
+        const buf = fusedGemm(g, product, state[0], 1, momentum, false, shapes!);
+        next.push([param, g.op('Sub', [param, g.op('Mul', [buf, lr])])], [state[0], buf]);
+        continue;
+      }
       const d = wd ? g.op('Add', [grad, g.op('Mul', [param, g.float(wd)])]) : grad;
       const buf = momentum > 0 ? g.op('Add', [g.op('Mul', [state[0], g.float(momentum)]), d]) : d;
       next.push([param, g.op('Sub', [param, g.op('Mul', [buf, lr])])]);

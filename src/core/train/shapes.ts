@@ -183,7 +183,16 @@ export function inferShapes(graph: onnx.IGraphProto): Map<string, Shape> {
       set(0, x && idx && [...x.slice(0, axis), ...idx, ...x.slice(axis + 1)]);
     } else if (op === 'Conv') set(0, convLike(node, x, ins[1] ?? undefined, ins[1]?.[0] ?? null));
     else if (op === 'MaxPool' || op === 'AveragePool') set(0, convLike(node, x, undefined, x?.[1] ?? null));
-    else if (op === 'GlobalAveragePool') set(0, x && [x[0], x[1], ...x.slice(2).map(() => 1)]);
+    else if (op === 'Shape') set(0, x && [x.length]);
+    else if (op === 'Size') set(0, []);
+    else if (op === 'Range') set(0, [null]);
+    else if (op === 'OneHot') {
+      const depth = constInts(inits, node.input?.[1])?.[0] ?? null;
+      const axis = intAttr(node, 'axis', -1);
+      const out: Dim[] | null = x ? [...x] : null;
+      out?.splice(axis < 0 ? out.length + 1 + axis : axis, 0, depth);
+      set(0, out);
+    } else if (op === 'GlobalAveragePool') set(0, x && [x[0], x[1], ...x.slice(2).map(() => 1)]);
     else for (let i = 0; i < outs.length; i++) set(i, null);
   }
   return shapes;

@@ -129,7 +129,9 @@ export function buildStepModel(forward: onnx.IModelProto, options: StepOptions):
       }
       g.graph.input.push(g.valueInfo(g.reserve(STEP_INPUTS.lr), floatType, []));
       if (options.optimizer.kind === 'adamw') g.graph.input.push(g.valueInfo(g.reserve(STEP_INPUTS.step), floatType, []));
-      const updates = appendOptimizer(g, options.optimizer, trainable.map((p, i) => ({ param: p.name, grad: grads[i], state: p.state })));
+      // fusing an update into its gradient's Gemm needs the gradient to have no other reader
+      const fuse = options.gradients ? undefined : inferShapes(g.graph);
+      const updates = appendOptimizer(g, options.optimizer, trainable.map((p, i) => ({ param: p.name, grad: grads[i], state: p.state })), fuse);
       const dims = new Map(trainable.flatMap((p) => [p.name, ...p.state].map((n) => [n, p.dims] as const)));
       for (const [input, value] of updates) {
         const out = `next:${input}`;

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../../src/core/onnx/builder';
 import type { Dim } from '../../../src/core/onnx/inspect';
 import type { TensorData } from '../../../src/core/onnx/tensor';
+import type { LossSpec } from '../../../src/core/train/losses';
 import { TrainingSession, type FloatArray } from '../../../src/core/train/session';
 import { buildStepModel } from '../../../src/core/train/step';
 
@@ -27,9 +28,26 @@ export interface GradCase {
   build: (g: GraphBuilder, floats: (values: number[]) => TensorData) => void;
   /** Shape of 'y' (fixed: the data input is unused by these graphs). */
   yShape: number[];
+  /** The loss on 'y' (default MSE against random targets); classification losses read y as [batch, classes]. */
+  loss?: LossSpec;
 }
 
-/** Checks d loss / d param for every param, loss = mean((y - r)²) with random fixed r. Returns the max error. */
+/** Random inputs for the loss: targets or teacher logits shaped like y, labels over y's classes. */
+function lossFeeds(c: GradCase, loss: LossSpec, random: () => number, floats: (v: number[]) => TensorData): Record<string, ort.Tensor> {
+  const size = c.yShape.reduce((a, b) => a * b, 1);
+  const values = () => new ort.Tensor(c.type, floats(Array.from({ length: size }, () => 4 * random() - 2)), c.yShape);
+  const labels = () => new ort.Tensor('int64', BigInt64Array.from({ length: c.yShape[0] }, () => BigInt(Math.floor(random() * c.yShape[1]))), [c.yShape[0]]);
+  switch (loss.kind) {
+    case 'mse':
+      return { targets: values() };
+    case 'cross-entropy':
+      return { labels: labels() };
+    case 'kl':
+      return (loss.alpha ?? 1) < 1 ? { teacher_logits: values(), labels: labels() } : { teacher_logits: values() };
+  }
+}
+
+/** Checks d loss / d param for every param (default loss mean((y - r)²), r random and fixed). Returns the max error. */
 export async function gradCheck(c: GradCase, seed = 7): Promise<number> {
   const random = seeded(seed);
   const floats = (values: number[]): TensorData => (c.type === 'float64' ? Float64Array.from(values) : Float32Array.from(values));
@@ -45,11 +63,11 @@ export async function gradCheck(c: GradCase, seed = 7): Promise<number> {
   const yShape: Dim[] = c.yShape;
   const model = g.output('y', c.type, yShape).build({ opset: c.opset ?? 17 });
   const trainable = Object.keys(c.params);
-  const targets = new ort.Tensor(c.type, floats(Array.from({ length: c.yShape.reduce((a, b) => a * b, 1) }, () => 2 * random() - 1)), c.yShape);
-  const batch = { targets };
-  const analytic = await TrainingSession.create(buildStepModel(model, { loss: { kind: 'mse' }, trainable, gradients: true }), initial);
+  const loss = c.loss ?? { kind: 'mse' };
+  const batch = lossFeeds(c, loss, random, floats);
+  const analytic = await TrainingSession.create(buildStepModel(model, { loss, trainable, gradients: true }), initial);
   const grads = await analytic.runAll(batch);
-  const evaluate = await TrainingSession.create(buildStepModel(model, { loss: { kind: 'mse' }, trainable }), initial);
+  const evaluate = await TrainingSession.create(buildStepModel(model, { loss, trainable }), initial);
   const h = c.type === 'float64' ? 1e-6 : 3e-3;
   const [atol, rtol] = c.type === 'float64' ? [1e-7, 1e-5] : [2e-3, 2e-2];
   let worst = 0;

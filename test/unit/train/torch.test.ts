@@ -33,6 +33,9 @@ const dims = Object.fromEntries(step.trainable.map((p) => [p.name, p.dims]));
 const lr = 0.05;
 const optimizers: [string, OptimizerSpec, number | null][] = [
   ['SGD with momentum and weight decay', { kind: 'sgd', momentum: 0.9, weightDecay: 0.01 }, null],
+  // without weight decay, SGD updates are fused into the gradient's Gemm: checked separately
+  ['SGD (fused into Gemm)', { kind: 'sgd' }, null],
+  ['SGD with momentum (fused into Gemm)', { kind: 'sgd', momentum: 0.8 }, null],
   ['AdamW', { kind: 'adamw', beta1: 0.8, beta2: 0.99, weightDecay: 0.05 }, null],
   ['AdamW with gradient clipping', { kind: 'adamw' }, 0.05],
 ];
