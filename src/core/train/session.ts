@@ -36,11 +36,22 @@ function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOp
 export class TrainingSession {
   private stepCount = 0;
 
+  // Every carried tensor has a spare of the same size that the next run writes its update into (ORT fills
+  // pre-allocated outputs in place); the two swap after each run, so steps allocate no weight-sized buffers.
+  private readonly spare = new Map<string, ort.Tensor>();
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly step: StepModel,
     private readonly carried: Map<string, ort.Tensor>,
-  ) {}
+  ) {
+    for (const [name, t] of carried) if (step.carried.has(name)) this.spare.set(name, this.like(t));
+  }
+
+  private like(t: ort.Tensor): ort.Tensor {
+    const size = t.data.length;
+    return new ort.Tensor(this.step.floatType, this.step.floatType === 'float64' ? new Float64Array(size) : new Float32Array(size), t.dims);
+  }
 
   static async create(step: StepModel, weights: Map<string, FloatArray>, options: SessionOptions = {}): Promise<TrainingSession> {
     const session = await ort.InferenceSession.create(encodeModel(step.model), sessionOptions(options));
@@ -66,10 +77,17 @@ export class TrainingSession {
     const inputs = new Set(this.session.inputNames);
     if (inputs.has(STEP_INPUTS.lr)) feeds[STEP_INPUTS.lr] = this.scalar(lr);
     if (inputs.has(STEP_INPUTS.step)) feeds[STEP_INPUTS.step] = this.scalar(this.stepCount + 1);
-    const out = await this.session.run(feeds);
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const name of this.session.outputNames) fetches[name] = null;
+    for (const [input, output] of this.step.carried) fetches[output] = this.spare.get(input)!;
+    const out = await this.session.run(feeds, fetches);
     if (this.step.carried.size) {
       this.stepCount++;
-      for (const [input, output] of this.step.carried) this.carried.set(input, out[output] as ort.Tensor);
+      for (const input of this.step.carried.keys()) {
+        const next = this.spare.get(input)!;
+        this.spare.set(input, this.carried.get(input)!);
+        this.carried.set(input, next);
+      }
     }
     return out;
   }
@@ -96,7 +114,7 @@ export class TrainingSession {
   setWeights(weights: Map<string, FloatArray>): void {
     for (const p of this.step.trainable) {
       const w = weights.get(p.name);
-      if (w) this.carried.set(p.name, new ort.Tensor(this.step.floatType, w.slice(), p.dims));
+      if (w) (this.carried.get(p.name)!.data as FloatArray).set(w);
     }
   }
 

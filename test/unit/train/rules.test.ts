@@ -18,6 +18,14 @@ const cases: Record<string, GradCase> = {
   'Add': binary('Add', [2, 3], [2, 3], [2, 3]),
   'Add broadcast [2,3]+[3]': binary('Add', [2, 3], [3], [2, 3]),
   'Add broadcast [2,1,3]+[4,1]': binary('Add', [2, 1, 3], [4, 1], [2, 4, 3]),
+  'Add broadcast with shapes known only at run time': {
+    type: f64, params: { a: { dims: [2, 3] }, b: { dims: [3, 1] } }, yShape: [3, 2],
+    // Reshape to a computed shape hides both operand shapes from static inference
+    build: (g) =>
+      void g.initializer('t', new Float64Array(6), [3, 2]).initializer('u', new Float64Array(3), [3, 1])
+        .node('Shape', ['t'], ['ts']).node('Shape', ['u'], ['us'])
+        .node('Reshape', ['a', 'ts'], ['ra']).node('Reshape', ['b', 'us'], ['rb']).node('Add', ['ra', 'rb'], ['y']),
+  },
   'Sub broadcast [2,3]-[2,1]': binary('Sub', [2, 3], [2, 1], [2, 3]),
   'Mul broadcast [3]*[2,3]': binary('Mul', [3], [2, 3], [2, 3]),
   'Div broadcast [2,3]/[1,3]': binary('Div', [2, 3], [1, 3], [2, 3], true),
