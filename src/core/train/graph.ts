@@ -1,6 +1,7 @@
 import { onnx } from 'onnx-proto';
-import { attr, GraphBuilder, type AttrValue } from '../onnx/builder';
-import { elemTypeCode, type ElemType } from '../onnx/dtypes';
+import { attr, GraphBuilder, valueInfo, type AttrValue } from '../onnx/builder';
+import type { Dim } from '../onnx/inspect';
+import type { ElemType } from '../onnx/dtypes';
 import { toNumber } from '../onnx/long';
 import { makeTensor, readTensor, type TensorData } from '../onnx/tensor';
 
@@ -124,10 +125,9 @@ export class TrainGraph {
     return Array.from(readTensor(tensor).data as ArrayLike<number | bigint>, Number);
   }
 
-  /** Attach a value-info entry as a graph input or output. */
-  valueInfo(name: string, type: ElemType, shape: readonly (number | string | null)[]): onnx.ValueInfoProto {
-    const dim = shape.map((d) => (typeof d === 'number' ? { dimValue: d } : d === null ? {} : { dimParam: d }));
-    return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: elemTypeCode(type), shape: { dim } } } });
+  /** A value-info entry for a graph input or output. */
+  valueInfo(name: string, type: ElemType, shape: readonly Dim[]): onnx.ValueInfoProto {
+    return valueInfo(name, type, shape);
   }
 }
 

@@ -3,21 +3,11 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { GraphBuilder } from '../../../src/core/onnx/builder';
 import type { Dim } from '../../../src/core/onnx/inspect';
+import { seededRandom } from '../../../src/core/onnx/mlp';
 import type { TensorData } from '../../../src/core/onnx/tensor';
 import type { LossSpec } from '../../../src/core/train/losses';
 import { TrainingSession, type FloatArray } from '../../../src/core/train/session';
 import { buildStepModel } from '../../../src/core/train/step';
-
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GradCase {
   type: 'float32' | 'float64';
@@ -49,7 +39,7 @@ function lossFeeds(c: GradCase, loss: LossSpec, random: () => number, floats: (v
 
 /** Checks d loss / d param for every param (default loss mean((y - r)²), r random and fixed). Returns the max error. */
 export async function gradCheck(c: GradCase, seed = 7): Promise<number> {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const floats = (values: number[]): TensorData => (c.type === 'float64' ? Float64Array.from(values) : Float32Array.from(values));
   const g = new GraphBuilder('case');
   const initial = new Map<string, FloatArray>();

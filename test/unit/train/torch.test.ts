@@ -4,11 +4,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { buildMlp } from '../../../src/core/onnx/mlp';
+import { buildMlp, seededRandom } from '../../../src/core/onnx/mlp';
 import type { OptimizerSpec } from '../../../src/core/train/optimizers';
 import { initialWeights, TrainingSession } from '../../../src/core/train/session';
 import { buildStepModel } from '../../../src/core/train/step';
-import { seeded } from './gradcheck';
 
 const PYTHON = '/usr/bin/python3';
 const torchMissing = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status !== 0;
@@ -21,7 +20,7 @@ interface TorchResult {
 }
 
 const forward = buildMlp({ inputSize: 6, hidden: [16, 8], outputSize: 4, seed: 3 });
-const random = seeded(11);
+const random = seededRandom(11);
 const batch = 10;
 const x = Float32Array.from({ length: batch * 6 }, () => 2 * random() - 1);
 const labels = Array.from({ length: batch }, (_, i) => (i * 7) % 4);
