@@ -41,7 +41,8 @@ function crossEntropy(g: TrainGraph, logits: string, labels: string, scale: numb
   const classes = g.op('Range', [g.int64(0), g.op('Gather', [g.op('Shape', [logits]), g.int64(1)]), g.int64(1)]);
   const oneHot = g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [labels, g.int64([1])]), classes])], { to: floatCode(g) });
   // d mean(-log softmax(z)[label]) / dz = (softmax(z) - onehot) / N
-  const seed = g.op('Div', [g.op('Sub', [g.op('Exp', [logp]), oneHot]), g.op('Mul', [batchSize(g, logits), g.float(1 / scale)])]);
+  const n = batchSize(g, logits);
+  const seed = g.op('Div', [g.op('Sub', [g.op('Exp', [logp]), oneHot]), scale === 1 ? n : g.op('Mul', [n, g.float(1 / scale)])]);
   const predicted = g.op('ArgMax', [logits], { axis: 1, keepdims: 0 });
   const correct = g.op('ReduceSum', [g.op('Cast', [g.op('Equal', [predicted, labels])], { to: floatCode(g) })], { keepdims: 0 });
   return { loss, seed, correct };

@@ -39,6 +39,7 @@ export class TrainingSession {
   // Every carried tensor has a spare of the same size that the next run writes its update into (ORT fills
   // pre-allocated outputs in place); the two swap after each run, so steps allocate no weight-sized buffers.
   private readonly spare = new Map<string, ort.Tensor>();
+  private readonly inputs: Set<string>;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -46,6 +47,7 @@ export class TrainingSession {
     private readonly carried: Map<string, ort.Tensor>,
   ) {
     for (const [name, t] of carried) if (step.carried.has(name)) this.spare.set(name, this.like(t));
+    this.inputs = new Set(session.inputNames);
   }
 
   private like(t: ort.Tensor): ort.Tensor {
@@ -74,9 +76,8 @@ export class TrainingSession {
   private async execute(batch: Record<string, ort.Tensor>, lr: number): Promise<ort.InferenceSession.ReturnType> {
     const feeds: Record<string, ort.Tensor> = { ...batch };
     for (const [name, tensor] of this.carried) feeds[name] = tensor;
-    const inputs = new Set(this.session.inputNames);
-    if (inputs.has(STEP_INPUTS.lr)) feeds[STEP_INPUTS.lr] = this.scalar(lr);
-    if (inputs.has(STEP_INPUTS.step)) feeds[STEP_INPUTS.step] = this.scalar(this.stepCount + 1);
+    if (this.inputs.has(STEP_INPUTS.lr)) feeds[STEP_INPUTS.lr] = this.scalar(lr);
+    if (this.inputs.has(STEP_INPUTS.step)) feeds[STEP_INPUTS.step] = this.scalar(this.stepCount + 1);
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of this.session.outputNames) fetches[name] = null;
     for (const [input, output] of this.step.carried) fetches[output] = this.spare.get(input)!;
