@@ -192,6 +192,17 @@ const cases: Record<string, GradCase> = {
     type: f32, params: { x: { dims: [2, 3, 2, 2] } }, yShape: [2, 3, 1, 1],
     build: (g) => void g.node('GlobalAveragePool', ['x'], ['y']),
   },
+  'a self-attention block (embeddings, LayerNorm, batched MatMul, scaled Softmax, pooling) with cross-entropy': {
+    type: f64, loss: { kind: 'cross-entropy' }, yShape: [2, 3],
+    params: { emb: { dims: [5, 4] }, wq: { dims: [4, 4] }, wk: { dims: [4, 4] }, wv: { dims: [4, 4] }, ln: { dims: [4] }, fc: { dims: [4, 3] } },
+    build: (g, floats) =>
+      void g.initializer('ids', BigInt64Array.from([0n, 3n, 1n, 4n, 4n, 2n]), [2, 3]).initializer('scale', floats([0.5]), [])
+        .node('Gather', ['emb', 'ids'], ['x']).node('LayerNormalization', ['x', 'ln'], ['h'], { axis: -1 })
+        .node('MatMul', ['h', 'wq'], ['q']).node('MatMul', ['h', 'wk'], ['k']).node('MatMul', ['h', 'wv'], ['v'])
+        .node('Transpose', ['k'], ['kt'], { perm: [0, 2, 1] }).node('MatMul', ['q', 'kt'], ['s']).node('Mul', ['s', 'scale'], ['ss'])
+        .node('Softmax', ['ss'], ['a'], { axis: -1 }).node('MatMul', ['a', 'v'], ['o']).node('Add', ['o', 'h'], ['res'])
+        .node('ReduceMean', ['res'], ['pooled'], { axes: [1], keepdims: 0 }).node('Tanh', ['pooled'], ['t']).node('MatMul', ['t', 'fc'], ['y']),
+  },
   'shared input used twice (gradient accumulation)': {
     type: f64, params: { x: { dims: [2, 3] }, w: { dims: [3, 3] } }, yShape: [2, 3],
     build: (g) => void g.node('MatMul', ['x', 'w'], ['m']).node('Tanh', ['m'], ['t']).node('Mul', ['t', 'x'], ['y']),
