@@ -136,6 +136,11 @@ export async function trainModel(forward: onnx.IModelProto, table: Table, option
   const held = Math.round(rows * (options.validationFraction ?? 0.2));
   const validation = order.slice(0, held);
   const training = order.slice(held);
+  if (options.earlyStopping && held === 0) {
+    throw new LatheError('bad-options', 'early stopping watches the validation loss, but no rows are held out for validation', {
+      hint: 'set validationFraction above 0 or drop earlyStopping',
+    });
+  }
   if (training.length === 0) throw new LatheError('bad-table', `no rows left to train on (${rows} rows, ${held} held out for validation)`);
 
   const session = await TrainingSession.create(stepModel, initialWeights(forward, stepModel), { threads: options.threads });

@@ -113,3 +113,27 @@ test('a learning rate that blows up stops with a clear error', async () => {
     (e: unknown) => e instanceof LatheError && e.code === 'diverged' && /lower the learning rate/.test(e.hint ?? ''),
   );
 });
+
+test('training stops at the next step once its signal is aborted', async () => {
+  const controller = new AbortController();
+  let steps = 0;
+  await assert.rejects(
+    trainModel(buildMlp({ inputSize: 4, hidden: [8], outputSize: 3, seed: 1 }), iris(), {
+      loss: { kind: 'cross-entropy' }, optimizer: { kind: 'sgd' }, epochs: 50, batchSize: 10, seed: 1, lr: 0.1, signal: controller.signal,
+      onStep: () => {
+        if (++steps === 3) controller.abort();
+      },
+    }),
+    (e: unknown) => e instanceof LatheError && e.code === 'cancelled',
+  );
+  assert.equal(steps, 3);
+});
+
+test('early stopping without a validation split is refused', async () => {
+  await assert.rejects(
+    trainModel(buildMlp({ inputSize: 4, hidden: [], outputSize: 3, seed: 1 }), iris(), {
+      loss: { kind: 'cross-entropy' }, optimizer: { kind: 'sgd' }, epochs: 5, batchSize: 10, seed: 1, lr: 0.1, validationFraction: 0, earlyStopping: { patience: 2 },
+    }),
+    (e: unknown) => e instanceof LatheError && e.code === 'bad-options',
+  );
+});
