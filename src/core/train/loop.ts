@@ -3,7 +3,7 @@ import type { onnx } from 'onnx-proto';
 import { seededRandom } from '../onnx/mlp';
 import { LatheError } from '../workspace/errors';
 import { exportInference } from './export';
-import type { LossSpec } from './losses';
+import { LOSS_INPUTS, type LossSpec } from './losses';
 import type { OptimizerSpec } from './optimizers';
 import { initialWeights, TrainingSession, type FloatArray } from './session';
 import { buildStepModel, type StepModel } from './step';
@@ -79,6 +79,20 @@ function rowCount(table: Table, step: StepModel): number {
   return rows ?? 0;
 }
 
+/** Class labels must index the model's classes: out of range they would silently count as no class at all. */
+function checkLabels(table: Table, forward: onnx.IModelProto, output: string | undefined): void {
+  const labels = table[LOSS_INPUTS.labels]?.data;
+  const info = (forward.graph?.output ?? []).find((o) => o.name === (output ?? forward.graph?.output?.[0]?.name));
+  const classes = Number(info?.type?.tensorType?.shape?.dim?.[1]?.dimValue ?? 0);
+  if (!(labels instanceof BigInt64Array) || !classes) return;
+  const bad = labels.findIndex((v) => v < 0n || v >= BigInt(classes));
+  if (bad >= 0) {
+    throw new LatheError('bad-table', `label ${labels[bad]} in row ${bad + 1} is not a class of the model (0..${classes - 1})`, {
+      hint: 'labels must be integer class indices starting at 0',
+    });
+  }
+}
+
 function shuffled(indices: number[], random: () => number): number[] {
   const out = indices.slice();
   for (let i = out.length - 1; i > 0; i--) {
@@ -131,6 +145,7 @@ export async function trainModel(forward: onnx.IModelProto, table: Table, option
   const stepModel = buildStepModel(forward, { ...common, optimizer: options.optimizer, clipNorm: options.clipNorm });
   const evalModel = buildStepModel(forward, common);
   const rows = rowCount(table, stepModel);
+  checkLabels(table, forward, options.output);
   const random = seededRandom(options.seed);
   const order = shuffled([...Array(rows).keys()], random);
   const held = Math.round(rows * (options.validationFraction ?? 0.2));

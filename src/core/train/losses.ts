@@ -34,15 +34,23 @@ function batchSize(g: TrainGraph, output: string): string {
   return g.op('Cast', [g.op('Gather', [g.op('Shape', [output]), g.int64(0)])], { to: floatCode(g) });
 }
 
-function crossEntropy(g: TrainGraph, logits: string, labels: string, scale: number): { loss: string; seed: string; correct: string } {
+/** labels [batch] as one-hot rows [batch, classes] in the graph's float type. */
+function oneHot(g: TrainGraph, logits: string, labels: string, classes: number | string | null): string {
+  // OneHot has no double kernel in onnxruntime, and needs the class count: otherwise labels[:, None] == range(classes)
+  if (g.floatType === 'float32' && typeof classes === 'number') return g.op('OneHot', [labels, g.int64(classes), g.float([0, 1])], { axis: -1 });
+  const range = g.op('Range', [g.int64(0), g.op('Gather', [g.op('Shape', [logits]), g.int64(1)]), g.int64(1)]);
+  return g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [labels, g.int64([1])]), range])], { to: floatCode(g) });
+}
+
+function crossEntropy(g: TrainGraph, logits: string, labels: string, classes: number | string | null, scale: number): { loss: string; seed: string; correct: string } {
   const logp = g.op('LogSoftmax', [logits], { axis: 1 });
-  const loss = g.op('NegativeLogLikelihoodLoss', [logp, labels], { reduction: 'mean' });
-  // one-hot labels as labels[:, None] == range(classes): OneHot has no double kernel in onnxruntime
-  const classes = g.op('Range', [g.int64(0), g.op('Gather', [g.op('Shape', [logits]), g.int64(1)]), g.int64(1)]);
-  const oneHot = g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [labels, g.int64([1])]), classes])], { to: floatCode(g) });
-  // d mean(-log softmax(z)[label]) / dz = (softmax(z) - onehot) / N
+  const target = oneHot(g, logits, labels, classes);
   const n = batchSize(g, logits);
-  const seed = g.op('Div', [g.op('Sub', [g.op('Exp', [logp]), oneHot]), scale === 1 ? n : g.op('Mul', [n, g.float(1 / scale)])]);
+  // -mean(log softmax(z)[label]) from the one-hot rows the gradient needs anyway (NegativeLogLikelihoodLoss
+  // expands to six nodes in onnxruntime)
+  const loss = g.op('Div', [g.op('ReduceSum', [g.op('Mul', [logp, target])], { keepdims: 0 }), g.op('Neg', [n])]);
+  // d mean(-log softmax(z)[label]) / dz = (softmax(z) - onehot) / N
+  const seed = g.op('Div', [g.op('Sub', [g.op('Exp', [logp]), target]), scale === 1 ? n : g.op('Mul', [n, g.float(1 / scale)])]);
   const predicted = g.op('ArgMax', [logits], { axis: 1, keepdims: 0 });
   const correct = g.op('ReduceSum', [g.op('Cast', [g.op('Equal', [predicted, labels])], { to: floatCode(g) })], { keepdims: 0 });
   return { loss, seed, correct };
@@ -55,7 +63,7 @@ export function appendLoss(g: TrainGraph, spec: LossSpec, output: string, output
   switch (spec.kind) {
     case 'cross-entropy': {
       const inputs = [labelsInput()];
-      return { ...crossEntropy(g, output, LOSS_INPUTS.labels, 1), inputs };
+      return { ...crossEntropy(g, output, LOSS_INPUTS.labels, outputShape[1] ?? null, 1), inputs };
     }
     case 'mse': {
       const inputs = [g.valueInfo(g.reserve(LOSS_INPUTS.targets), g.floatType, outputShape)];
@@ -79,7 +87,7 @@ export function appendLoss(g: TrainGraph, spec: LossSpec, output: string, output
       let seed = g.op('Div', [g.op('Mul', [g.op('Sub', [g.op('Exp', [logq]), p]), g.float(alpha * t)]), n]);
       if (alpha >= 1) return { loss, seed, inputs };
       inputs.push(labelsInput());
-      const ce = crossEntropy(g, output, LOSS_INPUTS.labels, 1 - alpha);
+      const ce = crossEntropy(g, output, LOSS_INPUTS.labels, outputShape[1] ?? null, 1 - alpha);
       loss = g.op('Add', [loss, g.op('Mul', [ce.loss, g.float(1 - alpha)])]);
       seed = g.op('Add', [seed, ce.seed]);
       return { loss, seed, inputs, correct: ce.correct };

@@ -99,6 +99,9 @@ test('a missing column and a table of the wrong length are clear errors', async 
   await assert.rejects(trainModel(forward, { input }, base), (e: unknown) => e instanceof LatheError && e.code === 'missing-column' && /'labels'/.test(e.message));
   const labels = { data: new BigInt64Array(9), shape: [] };
   await assert.rejects(trainModel(forward, { input, labels }, base), (e: unknown) => e instanceof LatheError && e.code === 'bad-table');
+  const outOfRange = { data: BigInt64Array.from({ length: 10 }, (_, i) => BigInt(i % 4)), shape: [] };
+  await assert.rejects(trainModel(forward, { input, labels: outOfRange }, base), (e: unknown) =>
+    e instanceof LatheError && e.code === 'bad-table' && /label 3 in row 4/.test(e.message));
 });
 
 test('a learning rate that blows up stops with a clear error', async () => {
