@@ -70,7 +70,7 @@ export function appendBackward(g: TrainGraph, options: BackwardOptions): Map<str
     if (dy.every((d) => d === undefined)) continue;
     const rule = node.domain && node.domain !== 'ai.onnx' ? undefined : GRAD_RULES[node.opType];
     if (!rule) {
-      throw new LatheError('unsupported-op', `cannot train through node '${node.name}' (${node.domain ? `${node.domain}.` : ''}${node.opType}): Lathe has no gradient rule for ${node.opType}`, {
+      throw new LatheError('unsupported-op', `cannot train through node '${node.name || `#${i}`}' (${node.domain ? `${node.domain}.` : ''}${node.opType}): Lathe has no gradient rule for ${node.opType}`, {
         hint: 'freeze the layers before this node (train only the weights after it) or replace the op in the export',
       });
     }

@@ -42,28 +42,38 @@ function oneHot(g: TrainGraph, logits: string, labels: string, classes: number |
   return g.op('Cast', [g.op('Equal', [g.op('Unsqueeze', [labels, g.int64([1])]), range])], { to: floatCode(g) });
 }
 
-function crossEntropy(g: TrainGraph, logits: string, labels: string, classes: number | string | null, scale: number): { loss: string; seed: string; correct: string } {
+interface CrossEntropyOptions {
+  classes: number | string | null;
+  /** Weight of this loss in a mix (scales its gradient). */
+  scale: number;
+  accuracy: boolean;
+}
+
+function crossEntropy(g: TrainGraph, logits: string, labels: string, o: CrossEntropyOptions): { loss: string; seed: string; correct?: string } {
   const logp = g.op('LogSoftmax', [logits], { axis: 1 });
-  const target = oneHot(g, logits, labels, classes);
-  const n = batchSize(g, logits);
+  const target = oneHot(g, logits, labels, o.classes);
+  // the batch size, as the one-hot rows' sum: a label outside the classes has an all-zero row and is ignored
+  const n = g.op('ReduceSum', [target], { keepdims: 0 });
   // -mean(log softmax(z)[label]) from the one-hot rows the gradient needs anyway (NegativeLogLikelihoodLoss
   // expands to six nodes in onnxruntime)
   const loss = g.op('Div', [g.op('ReduceSum', [g.op('Mul', [logp, target])], { keepdims: 0 }), g.op('Neg', [n])]);
   // d mean(-log softmax(z)[label]) / dz = (softmax(z) - onehot) / N
-  const seed = g.op('Div', [g.op('Sub', [g.op('Exp', [logp]), target]), scale === 1 ? n : g.op('Mul', [n, g.float(1 / scale)])]);
+  const seed = g.op('Div', [g.op('Sub', [g.op('Exp', [logp]), target]), o.scale === 1 ? n : g.op('Mul', [n, g.float(1 / o.scale)])]);
+  if (!o.accuracy) return { loss, seed };
   const predicted = g.op('ArgMax', [logits], { axis: 1, keepdims: 0 });
   const correct = g.op('ReduceSum', [g.op('Cast', [g.op('Equal', [predicted, labels])], { to: floatCode(g) })], { keepdims: 0 });
   return { loss, seed, correct };
 }
 
-/** Append the loss on `output` to the graph. */
-export function appendLoss(g: TrainGraph, spec: LossSpec, output: string, outputShape: readonly (number | string | null)[]): AppendedLoss {
+/** Append the loss on `output` to the graph; `accuracy` adds the count of right answers (classification). */
+export function appendLoss(g: TrainGraph, spec: LossSpec, output: string, outputShape: readonly (number | string | null)[], accuracy = true): AppendedLoss {
+  const classes = outputShape[1] ?? null;
   const batch = outputShape[0] ?? 'batch';
   const labelsInput = () => g.valueInfo(g.reserve(LOSS_INPUTS.labels), 'int64', [batch]);
   switch (spec.kind) {
     case 'cross-entropy': {
       const inputs = [labelsInput()];
-      return { ...crossEntropy(g, output, LOSS_INPUTS.labels, outputShape[1] ?? null, 1), inputs };
+      return { ...crossEntropy(g, output, LOSS_INPUTS.labels, { classes, scale: 1, accuracy }), inputs };
     }
     case 'mse': {
       const inputs = [g.valueInfo(g.reserve(LOSS_INPUTS.targets), g.floatType, outputShape)];
@@ -87,7 +97,7 @@ export function appendLoss(g: TrainGraph, spec: LossSpec, output: string, output
       let seed = g.op('Div', [g.op('Mul', [g.op('Sub', [g.op('Exp', [logq]), p]), g.float(alpha * t)]), n]);
       if (alpha >= 1) return { loss, seed, inputs };
       inputs.push(labelsInput());
-      const ce = crossEntropy(g, output, LOSS_INPUTS.labels, outputShape[1] ?? null, 1 - alpha);
+      const ce = crossEntropy(g, output, LOSS_INPUTS.labels, { classes, scale: 1 - alpha, accuracy });
       loss = g.op('Add', [loss, g.op('Mul', [ce.loss, g.float(1 - alpha)])]);
       seed = g.op('Add', [seed, ce.seed]);
       return { loss, seed, inputs, correct: ce.correct };

@@ -20,6 +20,8 @@ export interface StepOptions {
   output?: string;
   /** Clip the global gradient norm to this value. */
   clipNorm?: number;
+  /** Output 'correct', the count of right answers, with classification losses (default true). */
+  accuracy?: boolean;
   /** Also output each trainable tensor's gradient as `grad:<name>` (for checks and analysis). */
   gradients?: boolean;
 }
@@ -105,7 +107,7 @@ export function buildStepModel(forward: onnx.IModelProto, options: StepOptions):
 
   const shapes = inferShapes(g.graph);
   const outShape = shapes.get(output) ?? (outputInfo.type?.tensorType?.shape?.dim ?? []).map(() => null);
-  const loss = appendLoss(g, options.loss, output, outShape);
+  const loss = appendLoss(g, options.loss, output, outShape, options.accuracy ?? true);
   g.graph.input.push(...loss.inputs);
   const scalars: [string, string][] = [['loss', loss.loss]];
   if (loss.correct) scalars.push(['correct', loss.correct]);

@@ -76,6 +76,13 @@ test('plain SGD updates are fused into the weight gradient Gemm (no weight-sized
   }
 });
 
+test('the accuracy count is an output unless turned off', () => {
+  const forward = buildMlp({ inputSize: 4, hidden: [], outputSize: 3, seed: 1 });
+  const outputs = (accuracy?: boolean) => buildStepModel(forward, { loss: { kind: 'cross-entropy' }, accuracy }).model.graph!.output!.map((o) => o.name);
+  assert.deepEqual(outputs(), ['loss', 'correct']);
+  assert.deepEqual(outputs(false), ['loss']);
+});
+
 test('Dropout runs in training mode inside the step: dropped units get no gradient, kept ones are scaled', async () => {
   const n = 64;
   const model = new GraphBuilder('d').input('input', 'float32', [1, n]).initializer('w', Float32Array.from({ length: n }, (_, i) => 0.5 + i / n), [1, n])
