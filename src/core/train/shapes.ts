@@ -11,7 +11,7 @@ const SAME_SHAPE = new Set([
   'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Neg', 'Erf', 'Gelu', 'Softmax', 'LogSoftmax',
   'Dropout', 'Cast', 'Clip', 'HardSigmoid', 'Identity', 'LayerNormalization', 'BatchNormalization', 'Abs', 'Reciprocal',
 ]);
-const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Where', 'Sum', 'Equal', 'Less', 'Greater']);
+const BROADCAST = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Where', 'Sum', 'Max', 'Min', 'Equal', 'Less', 'Greater']);
 
 function shapeOfValueInfo(v: onnx.IValueInfoProto): Shape {
   const dims = v.type?.tensorType?.shape?.dim;

@@ -22,6 +22,22 @@ function gelu({ g, x, dy, node }: GradContext): (string | undefined)[] {
   return [g.op('Mul', [dy[0]!, g.op('Add', [cdf, g.op('Mul', [v, pdf])])])];
 }
 
+/** Max/Min of two operands: the gradient goes to the one selected (the first on ties). */
+function select(compare: 'GreaterOrEqual' | 'LessOrEqual'): GradRule {
+  return (c) => {
+    if (c.x.length !== 2) {
+      throw new LatheError('unsupported-op', `cannot train through node '${c.node.name}' (${c.node.opType}) with ${c.x.length} inputs: only two are supported`);
+    }
+    const { g } = c;
+    const first = g.op(compare, [c.x[0], c.x[1]]);
+    const zero = g.float(0);
+    return [
+      c.needs[0] ? c.unbroadcast(g.op('Where', [first, c.dy[0]!, zero]), 0) : undefined,
+      c.needs[1] ? c.unbroadcast(g.op('Where', [first, zero, c.dy[0]!]), 1) : undefined,
+    ];
+  };
+}
+
 function isConstant(ctx: GradContext, name: string): boolean {
   return ctx.g.initializer(name) !== undefined || ctx.g.producer.get(name)?.opType === 'Constant';
 }
@@ -41,7 +57,12 @@ export const elementwiseRules: Record<string, GradRule> = {
     const da = c.g.op('Div', [c.dy[0]!, c.x[1]]);
     return [c.needs[0] ? c.unbroadcast(da, 0) : undefined, c.needs[1] ? c.unbroadcast(c.g.op('Neg', [c.g.op('Mul', [da, c.y[0]])]), 1) : undefined];
   },
+  Sum: (c) => c.x.map((_, i) => (c.needs[i] ? c.unbroadcast(c.dy[0]!, i) : undefined)),
+  Max: select('GreaterOrEqual'),
+  Min: select('LessOrEqual'),
   Neg: ({ g, dy }) => [g.op('Neg', [dy[0]!])],
+  Abs: ({ g, dy, x }) => [g.op('Mul', [dy[0]!, g.op('Sign', [x[0]])])],
+  Reciprocal: ({ g, dy, y }) => [g.op('Neg', [g.op('Mul', [dy[0]!, g.op('Mul', [y[0], y[0]])])])],
   Exp: ({ g, dy, y }) => [g.op('Mul', [dy[0]!, y[0]])],
   Log: ({ g, dy, x }) => [g.op('Div', [dy[0]!, x[0]])],
   Sqrt: ({ g, dy, y }) => [g.op('Div', [dy[0]!, g.op('Mul', [y[0], g.float(2)])])],
