@@ -180,6 +180,14 @@ const cases: Record<string, GradCase> = {
     type: f32, params: { x: { dims: [1, 2, 4, 4] } }, yShape: [1, 2, 2, 2],
     build: (g, floats) => void g.initializer('w', floats([0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.7, -0.1, 0.6, 0.2, -0.3, 0.4, 0.1, 0.8, -0.5, 0.3, 0.2, -0.6]), [2, 1, 3, 3]).node('Conv', ['x', 'w'], ['y'], { group: 2 }),
   },
+  'Conv grouped (2 groups, weights trained)': {
+    type: f32, params: { x: { dims: [1, 4, 4, 4] }, w: { dims: [6, 2, 3, 3] }, b: { dims: [6] } }, yShape: [1, 6, 2, 2],
+    build: (g) => void g.node('Conv', ['x', 'w', 'b'], ['y'], { group: 2, strides: [2, 2], pads: [1, 1, 1, 1] }),
+  },
+  'Conv depthwise (weights trained)': {
+    type: f32, params: { x: { dims: [2, 3, 5, 5] }, w: { dims: [3, 1, 3, 3] } }, yShape: [2, 3, 3, 3],
+    build: (g) => void g.node('Conv', ['x', 'w'], ['y'], { group: 3 }),
+  },
   'MaxPool 2x2 stride 2': {
     type: f32, params: { x: { dims: [1, 2, 4, 4] } }, yShape: [1, 2, 2, 2],
     build: (g) => void g.node('MaxPool', ['x'], ['y'], { kernel_shape: [2, 2], strides: [2, 2] }),

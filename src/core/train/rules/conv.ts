@@ -44,6 +44,19 @@ function transposedWindow(c: GradContext, dy: string, weight: string, w: Window,
   });
 }
 
+/** dW[m, c] = correlation of x[:, c] with dy[:, m]: a Conv over the batch axis with strides and dilations swapped. */
+function weightGradient(c: GradContext, x: string, dy: string, w: Window): string {
+  const { g } = c;
+  const swap = [1, 0, ...Array.from({ length: w.spatial }, (_, i) => i + 2)];
+  const corr = g.op('Conv', [g.op('Transpose', [x], { perm: swap }), g.op('Transpose', [dy], { perm: swap })], {
+    strides: w.dilations, dilations: w.strides, pads: w.pads,
+  });
+  // a stride that does not divide the input leaves extra trailing positions: crop to the kernel
+  const spatialAxes = Array.from({ length: w.spatial }, (_, i) => i + 2);
+  const cropped = g.op('Slice', [corr, g.int64(Array(w.spatial).fill(0)), g.int64(w.kernel), g.int64(spatialAxes)]);
+  return g.op('Transpose', [cropped], { perm: swap });
+}
+
 function conv(c: GradContext): (string | undefined)[] {
   const { g, node } = c;
   const [x, weight, bias] = c.x;
@@ -55,15 +68,15 @@ function conv(c: GradContext): (string | undefined)[] {
   const dx = c.needs[0] ? transposedWindow(c, dy, weight, w, group) : undefined;
   let dw: string | undefined;
   if (c.needs[1]) {
-    if (group !== 1) throw unsupported(c, 'training the weights of a grouped convolution is not supported yet');
-    // dW[m, c] = correlation of x[:, c] with dy[:, m]: a Conv over the batch axis with strides and dilations swapped
-    const swap = [1, 0, ...Array.from({ length: w.spatial }, (_, i) => i + 2)];
-    const corr = g.op('Conv', [g.op('Transpose', [x], { perm: swap }), g.op('Transpose', [dy], { perm: swap })], {
-      strides: w.dilations, dilations: w.strides, pads: w.pads,
-    });
-    // a stride that does not divide the input leaves extra trailing positions: crop to the kernel
-    const cropped = g.op('Slice', [corr, g.int64(Array(w.spatial).fill(0)), g.int64(w.kernel), g.int64(Array.from({ length: w.spatial }, (_, i) => i + 2))]);
-    dw = g.op('Transpose', [cropped], { perm: swap });
+    if (group === 1) dw = weightGradient(c, x, dy, w);
+    else {
+      // per group: its input channels against its output channels, stacked along the output channels
+      const [outChannels, groupChannels] = wShape ?? [];
+      if (typeof outChannels !== 'number' || typeof groupChannels !== 'number') throw unsupported(c, 'a grouped convolution needs a static weight shape');
+      const xs = g.ops('Split', [x, g.int64(Array(group).fill(groupChannels))], group, { axis: 1 });
+      const dys = g.ops('Split', [dy, g.int64(Array(group).fill(outChannels / group))], group, { axis: 1 });
+      dw = g.op('Concat', xs.map((xg, i) => weightGradient(c, xg, dys[i], w)), { axis: 0 });
+    }
   }
   const axes = [0, ...Array.from({ length: w.spatial }, (_, i) => i + 2)];
   const db = bias && c.needs[2] ? g.op('ReduceSum', [dy, g.int64(axes)], { keepdims: 0 }) : undefined;
