@@ -24,6 +24,16 @@ function matMul(c: GradContext): (string | undefined)[] {
     // Gemm's transpose flags avoid materialising a transposed copy
     return [c.needs[0] ? g.op('Gemm', [dy, b], { transB: 1 }) : undefined, c.needs[1] ? g.op('Gemm', [a, dy], { transA: 1 }) : undefined];
   }
+  const bDims = c.shape(b)!;
+  if (rb === 2 && typeof bDims[0] === 'number' && typeof bDims[1] === 'number') {
+    // activations [..., m, k] times a weight [k, n] (a transformer's linear layers): the weight's gradient is one
+    // Gemm over all leading rows, not a batched product summed afterwards
+    const rows = (v: string, width: number) => g.op('Reshape', [v, g.int64([-1, width])]);
+    return [
+      c.needs[0] ? g.op('MatMul', [dy, transposeLast(c, b, 2)]) : undefined,
+      c.needs[1] ? g.op('Gemm', [rows(a, bDims[0]), rows(dy, bDims[1])], { transA: 1 }) : undefined,
+    ];
+  }
   return [
     c.needs[0] ? c.unbroadcast(g.op('MatMul', [dy, transposeLast(c, b, rb)]), 0) : undefined,
     c.needs[1] ? c.unbroadcast(g.op('MatMul', [transposeLast(c, a, ra), dy]), 1) : undefined,
