@@ -169,7 +169,6 @@ export function intsAttr(node: onnx.INodeProto, name: string): number[] | undefi
   return Array.isArray(v) ? v : undefined;
 }
 
-export { attr };
 
 /** ReduceMean over constant axes in the form the graph's opset takes (attribute before 18, input from 18). */
 export function reduceMean(g: TrainGraph, x: string, axes: number[], keepdims: number): string {

@@ -1,5 +1,6 @@
 import type { onnx } from 'onnx-proto';
-import { attr, floatAttr, intAttr, type TrainGraph } from './graph';
+import { attr } from '../onnx/builder';
+import { floatAttr, intAttr, type TrainGraph } from './graph';
 import type { Shape } from './shapes';
 
 export type OptimizerSpec =
