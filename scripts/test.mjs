@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { build } from './build.mjs';
 import { ensureAptPackages, ensureNodeModules, projectRoot, run } from './lib/ensure.mjs';
 
-/** What the unit suite runs for real: git repositories, Python scripts, sklearn's CSV data sets. */
-const UNIT_APT_PACKAGES = ['git', 'python3', 'python3-sklearn'];
+/** What the unit suite runs for real: git repositories, Python scripts, sklearn's CSV data sets, PyTorch autograd. */
+const UNIT_APT_PACKAGES = ['git', 'python3', 'python3-sklearn', 'python3-torch'];
 
 const SUITES = ['unit', 'server', 'e2e'];
 const chosen = process.argv.slice(2).filter((a) => SUITES.includes(a));

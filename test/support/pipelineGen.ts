@@ -4,17 +4,9 @@
  * pipelines have, at any size. Deterministic for a seed.
  */
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same pipeline and the same edits. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../src/core/onnx/random';
+
+export { seededRandom };
 
 export function generatePipeline(stages: number, seed = 1): string {
   const rnd = seededRandom(seed);

@@ -49,7 +49,7 @@ function makeAttribute(name: string, value: AttrValue): onnx.AttributeProto {
   }
 }
 
-function valueInfo(name: string, type: ElemType, shape: readonly Dim[]): onnx.ValueInfoProto {
+export function valueInfo(name: string, type: ElemType, shape: readonly Dim[]): onnx.ValueInfoProto {
   const dim = shape.map((d) => (typeof d === 'number' ? { dimValue: d } : d === null ? {} : { dimParam: d }));
   return onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: elemTypeCode(type), shape: { dim } } } });
 }
