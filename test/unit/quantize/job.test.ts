@@ -118,7 +118,7 @@ test('loadInputs: a text class column is the label (sorted class names), .npy ro
   await fs.writeFile(path.join(layout.root, 'bad.csv'), 'a,b,c,d\n1,2,x,4\n');
   await assert.rejects(loadInputs(layout, 'bad.csv', mlp, { cwd: layout.root, limit: 10 }), (e) => {
     assert.ok(e instanceof LatheError && e.code === 'invalid-data');
-    assert.match(e.message, /bad\.csv row 1: 'x' is not a number/);
+    assert.match(e.message, /bad\.csv row 1, column 'c': 'x' is not a number/);
     return true;
   });
 });
