@@ -120,15 +120,27 @@ function sklearnTable(file, columns) {
   return { header: columns.join(','), rows };
 }
 
+const csvText = (table, rows = table.rows) => [table.header, ...rows].join('\n') + '\n';
+
 function writeCsv(file, table, rows = table.rows) {
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, [table.header, ...rows].join('\n') + '\n');
+  writeFileSync(file, csvText(table, rows));
 }
 
-async function writeMlp(file, options) {
+/** An MLP trained on `csv` (features, then the class name last) with core/train, so the demo's models predict. */
+async function writeTrainedMlp(file, options, csv) {
   const { tsImport } = await import('tsx/esm/api');
-  const onnx = await tsImport(pathToFileURL(path.join(projectRoot, 'src/core/onnx/index.ts')).href, import.meta.url);
-  await onnx.saveModel(onnx.buildMlp(options), file);
+  const load = (module) => tsImport(pathToFileURL(path.join(projectRoot, module)).href, import.meta.url);
+  const [onnx, train] = await Promise.all([load('src/core/onnx/index.ts'), load('src/core/train/index.ts')]);
+  const rows = csv.split('\n').slice(1).filter(Boolean).map((line) => line.split(','));
+  const classes = [...new Set(rows.map((r) => r.at(-1)))].sort();
+  const input = { data: Float32Array.from(rows.flatMap((r) => r.slice(0, -1).map(Number))), shape: [rows[0].length - 1] };
+  const labels = { data: BigInt64Array.from(rows.map((r) => BigInt(classes.indexOf(r.at(-1))))), shape: [] };
+  const trained = await train.trainModel(onnx.buildMlp(options), { input, labels }, {
+    loss: { kind: 'cross-entropy' }, optimizer: { kind: 'adamw', weightDecay: 1e-4 },
+    epochs: 60, batchSize: 16, seed: options.seed, lr: 0.01, validationFraction: 0,
+  });
+  await onnx.saveModel(trained.model, file);
 }
 
 function commit(dir, message) {
@@ -160,7 +172,8 @@ export async function createDemoWorkspace(dir) {
 
   const iris = sklearnTable('iris.csv', IRIS_COLUMNS);
   const irisCsv = path.join(dir, 'data/iris.csv');
-  writeCsv(irisCsv, iris, iris.rows.filter((r) => !r.endsWith(',virginica')));
+  const irisV1 = iris.rows.filter((r) => !r.endsWith(',virginica'));
+  writeCsv(irisCsv, iris, irisV1);
   lathe(dir, ['data', 'add', 'data/iris.csv', '--name', 'iris', '-m', 'setosa and versicolor only']);
   commit(dir, 'Track iris v1');
   writeCsv(irisCsv, iris);
@@ -180,10 +193,10 @@ export async function createDemoWorkspace(dir) {
   copyFileSync(path.join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), path.join(models, 'ocr-direction-cls.onnx'));
   lathe(dir, ['model', 'register', 'models/ocr-direction-cls.onnx', '--name', 'ocr-direction-cls']);
   lathe(dir, ['model', 'alias', 'ocr-direction-cls@v1', 'production']);
-  await writeMlp(path.join(models, 'iris-mlp.onnx'), { inputSize: 4, hidden: [16], outputSize: 3, seed: 1 });
+  await writeTrainedMlp(path.join(models, 'iris-mlp.onnx'), { inputSize: 4, hidden: [16], outputSize: 3, seed: 1 }, csvText(iris, irisV1));
   lathe(dir, ['model', 'register', 'models/iris-mlp.onnx', '--name', 'iris-mlp', '--run', good.id]);
   lathe(dir, ['model', 'alias', 'iris-mlp@v1', 'production']);
-  await writeMlp(path.join(models, 'iris-mlp.onnx'), { inputSize: 4, hidden: [32, 16], outputSize: 3, seed: 2 });
+  await writeTrainedMlp(path.join(models, 'iris-mlp.onnx'), { inputSize: 4, hidden: [32, 16], outputSize: 3, seed: 2 }, csvText(iris));
   lathe(dir, ['model', 'register', 'models/iris-mlp.onnx', '--name', 'iris-mlp', '--parent', 'iris-mlp@v1', '--technique', 'widen']);
   commit(dir, 'Register models');
 
