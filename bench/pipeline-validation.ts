@@ -7,6 +7,7 @@
 // in-memory workspace (readFile/fileExists), so it checks references and deps too; yaml-language-server checks
 // the schema only. Prints one JSON object. LATHE_BENCH_SCALE=0.1 shrinks the sizes and iterations.
 import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -184,6 +185,8 @@ async function measure(n: number): Promise<Record<string, unknown>> {
 }
 
 async function main(): Promise<void> {
+  // timings on a shared machine are only comparable with its load: recorded before and after
+  const loadBefore = os.loadavg()[0];
   const sizes = [];
   for (const n of SIZES) sizes.push(await measure(n));
   const at1000 = sizes.find((s) => s.stages === 1000) as { lathe: { editMs: { p95: number } } } | undefined;
@@ -192,6 +195,7 @@ async function main(): Promise<void> {
       node: process.version,
       yamlLanguageServer: (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/yaml-language-server/package.json'), 'utf8')) as { version: string }).version,
       scale: SCALE,
+      machine: { cpus: os.availableParallelism(), loadAverage1m: { before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 } },
       goal: { editP95Ms: 20, at1000: at1000?.lathe.editMs.p95 },
       sizes,
     }),

@@ -30,6 +30,8 @@ import { buildCnn, buildTransformerBlock, clsModelFile, lineImages } from '../te
 const SCALE = Number(process.env.LATHE_BENCH_SCALE ?? '1');
 const RUNS = Math.max(5, Math.round(50 * SCALE));
 const THREADS = 1;
+/** Quantization runs per method (both sides): the first is reported, and the least CPU time of all. */
+const REPEATS = 3;
 
 const REFERENCE = `
 import sys, json, time, onnx, numpy as np
@@ -46,13 +48,18 @@ class Reader(CalibrationDataReader):
     def __init__(self): self.items = [{spec['input']: raw[i*n:(i+1)*n].reshape(spec['dims'])} for i in range(spec['count'])]
     def get_next(self): return self.items.pop(0) if self.items else None
 def timed(key, fn):
-    t = time.perf_counter()
+    walls, cpus = [], []
     try:
-        fn()
-        seconds[key] = time.perf_counter() - t
+        for _ in range(REPEATS):
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            walls.append(time.perf_counter() - t)
+            cpus.append(time.process_time() - c)
+        seconds[key], cpu[key], best[key] = walls[0], cpus[0], min(cpus)
     except Exception as e:
         errors[key] = f"{type(e).__name__}: {e}"
-seconds, errors = {}, {}
+REPEATS = int(sys.argv[3])
+seconds, cpu, best, errors = {}, {}, {}, {}
 timed('pre', lambda: quant_pre_process(src, f"{folder}/{name}.pre.onnx"))
 timed('dynamic', lambda: quantize_dynamic(src, f"{folder}/{name}.ort.dynamic.onnx", weight_type=QuantType.QInt8))
 timed('static', lambda: quantize_static(src, f"{folder}/{name}.ort.static.onnx", Reader(), quant_format=QuantFormat.QDQ,
@@ -65,11 +72,15 @@ def int4():
     onnx.save(q.model.model, f"{folder}/{name}.ort.int4.onnx")
 timed('int4', int4)
 timed('fp16', lambda: onnx.save(convert_float_to_float16(onnx.load(src), keep_io_types=True), f"{folder}/{name}.ort.fp16.onnx"))
-print(json.dumps({'seconds': seconds, 'errors': errors}))
+print(json.dumps({'seconds': seconds, 'cpu': cpu, 'best': best, 'errors': errors}))
 `;
 
 interface Row {
   seconds?: number;
+  /** CPU time of the quantization (all threads): steadier than `seconds` on a shared, loaded machine. */
+  cpuSeconds?: number;
+  /** The least CPU time over REPEATS runs in the same process (the first one included). */
+  bestCpuSeconds?: number;
   sizeRatio?: number;
   latencyRatio?: number;
   top1?: number | null;
@@ -78,10 +89,12 @@ interface Row {
   note?: string;
 }
 
-function row(ev: EvaluationReport, seconds?: number): Row {
+function row(ev: EvaluationReport, seconds?: number, cpuSeconds?: number, bestCpuSeconds?: number): Row {
   const top1 = ev.outputs.map((o) => o.top1Agreement).filter((a): a is number => a !== null);
   return {
     seconds,
+    cpuSeconds,
+    bestCpuSeconds,
     sizeRatio: ev.size.ratio,
     latencyRatio: ev.latency.ratio,
     top1: top1.length ? Math.min(...top1) : null,
@@ -89,10 +102,19 @@ function row(ev: EvaluationReport, seconds?: number): Row {
   };
 }
 
-async function timedMethod(build: () => Promise<onnx.IModelProto> | onnx.IModelProto): Promise<{ model: onnx.IModelProto; seconds: number }> {
-  const start = performance.now();
-  const model = await build();
-  return { model, seconds: (performance.now() - start) / 1000 };
+/**
+ * The first run's wall and CPU time (a CLI call quantizes once, in a fresh process: this one counts) and the least
+ * CPU time over REPEATS runs, which a loaded machine disturbs least.
+ */
+async function timedMethod(build: () => Promise<onnx.IModelProto> | onnx.IModelProto) {
+  const runs: { model: onnx.IModelProto; seconds: number; cpuSeconds: number }[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const [start, cpu] = [performance.now(), process.cpuUsage()];
+    const model = await build();
+    const used = process.cpuUsage(cpu);
+    runs.push({ model, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 });
+  }
+  return { ...runs[0], bestCpuSeconds: Math.min(...runs.map((r) => r.cpuSeconds)) };
 }
 
 async function benchModel(name: string, original: onnx.ModelProto, inputs: Feeds[], python: string | undefined, dir: string): Promise<Record<string, unknown>> {
@@ -115,8 +137,8 @@ async function benchModel(name: string, original: onnx.ModelProto, inputs: Feeds
   for (const [method, build] of Object.entries(ours)) {
     process.stderr.write(`${name}: lathe ${method}\n`);
     try {
-      const { model, seconds } = await timedMethod(build);
-      rows[`lathe.${method}`] = row(await evaluate(model), seconds);
+      const { model, seconds, cpuSeconds, bestCpuSeconds } = await timedMethod(build);
+      rows[`lathe.${method}`] = row(await evaluate(model), seconds, cpuSeconds, bestCpuSeconds);
     } catch (error) {
       rows[`lathe.${method}`] = { error: error instanceof Error ? error.message : String(error) };
     }
@@ -132,9 +154,14 @@ async function benchModel(name: string, original: onnx.ModelProto, inputs: Feeds
     await fs.writeFile(path.join(dir, `${name}.inputs.json`), JSON.stringify({ input, dims: calibration[0][input].dims, count: calibration.length }));
     await fs.writeFile(path.join(dir, `${name}.inputs.bin`), Buffer.concat(calibration.map((f) => Buffer.from((f[input].data as Float32Array).buffer))));
     process.stderr.write(`${name}: ORT Python quantizer\n`);
-    const r = spawnSync(python, ['-c', REFERENCE, dir, name], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
+    const r = spawnSync(python, ['-c', REFERENCE, dir, name, String(REPEATS)], { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
     const lines = r.stdout.trim().split('\n');
-    const reference = JSON.parse(lines[lines.length - 1] || '{"seconds":{},"errors":{}}') as { seconds: Record<string, number>; errors: Record<string, string> };
+    const reference = JSON.parse(lines[lines.length - 1] || '{"seconds":{},"cpu":{},"best":{},"errors":{}}') as {
+      seconds: Record<string, number>;
+      cpu: Record<string, number>;
+      best: Record<string, number>;
+      errors: Record<string, string>;
+    };
     for (const method of ['dynamic', 'static', 'static-pre', 'int4', 'fp16']) {
       const error = reference.errors[method];
       if (error) {
@@ -143,7 +170,7 @@ async function benchModel(name: string, original: onnx.ModelProto, inputs: Feeds
       }
       try {
         const model = await loadModel(path.join(dir, `${name}.ort.${method}.onnx`));
-        rows[`ort.${method}`] = row(await evaluate(model), reference.seconds[method]);
+        rows[`ort.${method}`] = row(await evaluate(model), reference.seconds[method], reference.cpu[method], reference.best[method]);
       } catch (e) {
         rows[`ort.${method}`] = { error: e instanceof Error ? e.message : String(e) };
       }
@@ -153,6 +180,7 @@ async function benchModel(name: string, original: onnx.ModelProto, inputs: Feeds
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = os.loadavg();
   const env = ensurePythonEnv();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lathe-bench-quantize-'));
   try {
@@ -171,8 +199,11 @@ async function main(): Promise<void> {
       bench: 'quantize',
       threads: THREADS,
       runs: RUNS,
+      // the machine may be shared: its load (1, 5, 15 min averages) at the start and end says how noisy the timings are
+      machine: { cpus: os.cpus().length, loadAtStart, loadAtEnd: os.loadavg() },
       reference: env.error ? `ORT Python quantizer unavailable: ${env.error}` : 'onnxruntime==1.30.0 onnxruntime.quantization (same models, same run)',
-      note: 'latencyRatio: candidate p50 / fp32 p50 in onnxruntime-node; seconds: quantization time (ORT: its file-based call, load and save included)',
+      note: 'latencyRatio: candidate p50 / fp32 p50 in onnxruntime-node; seconds / cpuSeconds: wall / CPU time of the first quantization, bestCpuSeconds: least CPU time of REPEATS (ORT: its file-based call, load and save included)',
+      repeats: REPEATS,
       models: results,
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -1,8 +1,8 @@
 """PyTorch side of bench/train-mlp.ts: SGD training throughput of the same MLP 784-256-10 (softmax cross-entropy).
 
-A long-lived worker, so measurements can alternate with Lathe's under the same machine load: each stdin line
-"batch threads seconds" is answered by one JSON line {"batch", "threads", "samples_per_s", "torch"}. The BLAS
-kernel is fixed per process by the environment (OPENBLAS_CORETYPE), before torch is imported.
+A long-lived worker (bench/lib/torch-peers.ts), so measurements can alternate with Lathe's under the same machine
+load: each stdin line {"batch", "threads", "seconds"} is answered by one JSON line {"batch", "threads",
+"samples_per_s", "torch"}. The BLAS kernel is fixed per process by the environment (OPENBLAS_CORETYPE).
 """
 import json
 import sys
@@ -36,6 +36,6 @@ def measure(batch, threads, seconds):
 
 
 for line in sys.stdin:
-    batch, threads, seconds = line.split()
-    rate = measure(int(batch), int(threads), float(seconds))
-    print(json.dumps({"batch": int(batch), "threads": int(threads), "samples_per_s": rate, "torch": torch.__version__}), flush=True)
+    req = json.loads(line)
+    rate = measure(req["batch"], req["threads"], req["seconds"])
+    print(json.dumps({"batch": req["batch"], "threads": req["threads"], "samples_per_s": rate, "torch": torch.__version__}), flush=True)

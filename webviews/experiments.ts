@@ -1,9 +1,12 @@
 // The experiments panel: one line chart per metric (a line per run), a run legend with filtering and highlight,
 // and the sortable comparison table. All data comes from the extension; this page keeps only view state.
+import './lib/panel.css';
 import './experiments.css';
 import { Chart, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ExtensionMessage, RunInfo, SeriesOptions, TableData } from '../src/shared/messages';
+import { el, showNotice } from './lib/dom';
+import { canvasPng } from './lib/png';
 import { SeriesStore } from './lib/seriesStore';
 import { formatCell, sortRows, tableModel, type Row } from './lib/table';
 import { readTheme, runColor, watchTheme, type Theme } from './lib/theme';
@@ -28,12 +31,6 @@ const state = {
 };
 const store = new SeriesStore();
 const charts = new Map<string, Chart<'line', { x: number; y: number }[]>>();
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 // ---- page skeleton ----
 const app = document.getElementById('app')!;
@@ -69,8 +66,10 @@ const visible = (run: RunInfo) => !state.hidden.has(run.id) && run.name.toLowerC
 
 function lineStyle(run: RunInfo): Partial<LineDataset> {
   const dim = state.highlighted !== undefined && state.highlighted !== run.id;
+  const color = runColor(run.hue, state.theme.kind, dim ? 0.15 : 1);
   return {
-    borderColor: runColor(run.hue, state.theme.kind, dim ? 0.15 : 1),
+    borderColor: color,
+    backgroundColor: color,
     borderWidth: state.highlighted === run.id ? 3 : 1.5,
     hidden: !visible(run),
     order: state.highlighted === run.id ? 0 : 1,
@@ -82,7 +81,9 @@ function datasetsFor(metric: string): LineDataset[] {
     const points = store.get(metric, run.id);
     if (!points) return [];
     const data = points.x.map((x, i) => ({ x, y: points.y[i] }));
-    return [{ runId: run.id, label: run.name, data, pointRadius: 0, pointHitRadius: 4, ...lineStyle(run) } as LineDataset];
+    // a line needs two points: a metric logged once (a final evaluation) is drawn as a dot
+    const pointRadius = data.length === 1 ? 4 : 0;
+    return [{ runId: run.id, label: run.name, data, pointRadius, pointHitRadius: 4, ...lineStyle(run) } as LineDataset];
   });
 }
 
@@ -141,16 +142,7 @@ function createChart(metric: string, canvas: HTMLCanvasElement): Chart<'line', {
 
 function exportPng(metric: string): void {
   const chart = charts.get(metric);
-  if (!chart) return;
-  // the canvas is transparent: paint the theme background under it so the image reads outside the editor
-  const out = document.createElement('canvas');
-  out.width = chart.canvas.width;
-  out.height = chart.canvas.height;
-  const ctx = out.getContext('2d')!;
-  ctx.fillStyle = state.theme.background;
-  ctx.fillRect(0, 0, out.width, out.height);
-  ctx.drawImage(chart.canvas, 0, 0);
-  post({ type: 'exportPng', metric, dataUrl: out.toDataURL('image/png') });
+  if (chart) post({ type: 'exportPng', metric, dataUrl: canvasPng(chart.canvas, state.theme.background) });
 }
 
 function renderCharts(): void {
@@ -259,18 +251,13 @@ function renderTable(): void {
 }
 
 // ---- messages ----
-function showNotice(text: string, level: 'info' | 'error' = 'info'): void {
-  notice.textContent = text;
-  notice.className = `notice ${level === 'error' ? 'error' : ''}`;
-}
-
 function showWarnings(list: string[]): void {
   warnings.replaceChildren(...list.map((w) => el('li', { textContent: w })));
 }
 
 function handle(message: ExtensionMessage): void {
   if (message.type === 'notice') {
-    showNotice(message.message, message.level);
+    showNotice(notice, message.message, message.level);
     return;
   }
   // charts are rebuilt (and their zoom reset) only when what they show changes shape: other runs, metrics or x axis
@@ -282,7 +269,7 @@ function handle(message: ExtensionMessage): void {
   state.metrics = message.metrics;
   state.table = message.table;
   showWarnings(message.warnings);
-  showNotice(message.loading ? `Loading ${message.loading} more run${message.loading === 1 ? '' : 's'}…` : '');
+  showNotice(notice, message.loading ? `Loading ${message.loading} more run${message.loading === 1 ? '' : 's'}…` : '');
   if (message.type === 'snapshot') {
     state.options = message.options;
     xAxisSelect.value = message.options.xAxis;
@@ -311,6 +298,8 @@ smoothing.addEventListener('change', () => setOptions({ smoothing: Number(smooth
 logScale.addEventListener('change', () => {
   state.logScale = logScale.checked;
   restyle();
+  const undrawn = state.logScale ? store.nonPositive() : 0;
+  showNotice(notice, undrawn ? `Log scale: ${undrawn} point${undrawn === 1 ? '' : 's'} at or below zero not drawn` : '');
 });
 resetZoom.addEventListener('click', () => charts.forEach((c) => c.resetZoom()));
 legendFilter.addEventListener('input', () => {
@@ -364,5 +353,5 @@ window.addEventListener('resize', () => {
   }, 500);
 });
 
-onMessage(handle, (problem) => showNotice(problem, 'error'));
+onMessage(handle, (problem) => showNotice(notice, problem, 'error'));
 post({ type: 'initialized', maxPoints: requestedWidth });

@@ -5,7 +5,9 @@ import './models.css';
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import { runHues } from '../src/core/charts/colors';
 import { decodeModelsExtensionMessage, type ModelBar, type ModelsData, type ModelsExtensionMessage, type ModelsPanelState, type ModelsWebviewMessage } from '../src/shared/messages';
+import { el, showNotice } from './lib/dom';
 import { graphGeometry, NODE_HEIGHT, NODE_WIDTH } from './lib/lineageSvg';
+import { canvasPng } from './lib/png';
 import { formatCell } from './lib/table';
 import { readTheme, runColor, watchTheme } from './lib/theme';
 import { onPanelMessage, postMessage, savePanelState, type Unversioned } from './lib/vscodeApi';
@@ -17,12 +19,6 @@ const SVG = 'http://www.w3.org/2000/svg';
 
 const state = { models: undefined as ModelsData | undefined, theme: readTheme() };
 const charts = new Map<string, Chart<'bar'>>();
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>, ...children: (Node | string)[]): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, tag);
@@ -36,7 +32,9 @@ const notice = el('span', { className: 'notice', role: 'status' });
 const warnings = el('ul', { className: 'warnings' });
 const grid = el('div', { className: 'charts' });
 const graphBox = el('section', { className: 'graph' });
-app.append(el('header', { className: 'toolbar' }, el('h1', { textContent: 'Model versions' }), notice), warnings, grid, el('h2', { textContent: 'Lineage' }), graphBox);
+const csvButton = el('button', { textContent: 'CSV', title: 'Save the compared versions as CSV' });
+csvButton.addEventListener('click', () => post({ type: 'exportCsv' }));
+app.append(el('header', { className: 'toolbar' }, el('h1', { textContent: 'Model versions' }), csvButton, notice), warnings, grid, el('h2', { textContent: 'Lineage' }), graphBox);
 
 interface Measure {
   name: string;
@@ -60,15 +58,7 @@ const MEASURES: Measure[] = [
 
 function exportPng(name: string): void {
   const chart = charts.get(name);
-  if (!chart) return;
-  const out = document.createElement('canvas');
-  out.width = chart.canvas.width;
-  out.height = chart.canvas.height;
-  const ctx = out.getContext('2d')!;
-  ctx.fillStyle = state.theme.background;
-  ctx.fillRect(0, 0, out.width, out.height);
-  ctx.drawImage(chart.canvas, 0, 0);
-  post({ type: 'exportPng', chart: name, dataUrl: out.toDataURL('image/png') });
+  if (chart) post({ type: 'exportPng', chart: name, dataUrl: canvasPng(chart.canvas, state.theme.background) });
 }
 
 function barChart(measure: Measure, versions: ModelBar[]): void {
@@ -168,8 +158,7 @@ function render(): void {
 
 function handle(message: ModelsExtensionMessage): void {
   if (message.type === 'notice') {
-    notice.textContent = message.message;
-    notice.className = `notice ${message.level === 'error' ? 'error' : ''}`;
+    showNotice(notice, message.message, message.level);
     return;
   }
   state.models = message.models;
@@ -182,8 +171,5 @@ watchTheme((theme) => {
   state.theme = theme;
   render();
 });
-onPanelMessage(decodeModelsExtensionMessage, handle, (problem) => {
-  notice.textContent = problem;
-  notice.className = 'notice error';
-});
+onPanelMessage(decodeModelsExtensionMessage, handle, (problem) => showNotice(notice, problem, 'error'));
 post({ type: 'initialized', maxPoints: Math.max(100, window.innerWidth) });

@@ -18,6 +18,8 @@ import {
   type Plugin,
 } from 'chart.js';
 import { decodeSweepExtensionMessage, type SweepData, type SweepExtensionMessage, type SweepObjective, type SweepPanelState, type SweepWebviewMessage } from '../src/shared/messages';
+import { el, showNotice } from './lib/dom';
+import { canvasPng } from './lib/png';
 import { objectiveAxis, parallelModel, quality, qualityColor, scatterPoints, type ParallelAxis } from './lib/sweepCharts';
 import { formatCell } from './lib/table';
 import { readTheme, watchTheme, type Theme } from './lib/theme';
@@ -32,12 +34,6 @@ const state = {
   theme: readTheme(),
 };
 const charts = new Map<string, Chart>();
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const node = Object.assign(document.createElement(tag), props);
-  node.append(...children);
-  return node;
-}
 
 // ---- page skeleton ----
 const app = document.getElementById('app')!;
@@ -70,16 +66,7 @@ function axisStyle(theme: Theme) {
 
 function exportPng(name: string): void {
   const chart = charts.get(name);
-  if (!chart) return;
-  // the canvas is transparent: paint the theme background under it so the image reads outside the editor
-  const out = document.createElement('canvas');
-  out.width = chart.canvas.width;
-  out.height = chart.canvas.height;
-  const ctx = out.getContext('2d')!;
-  ctx.fillStyle = state.theme.background;
-  ctx.fillRect(0, 0, out.width, out.height);
-  ctx.drawImage(chart.canvas, 0, 0);
-  post({ type: 'exportPng', chart: name, dataUrl: out.toDataURL('image/png') });
+  if (chart) post({ type: 'exportPng', chart: name, dataUrl: canvasPng(chart.canvas, state.theme.background) });
 }
 
 /** A figure with a caption and a canvas; the chart is made by `make` once the canvas is in the page. */
@@ -367,8 +354,7 @@ function showControls(sweep: SweepData): void {
 
 function handle(message: SweepExtensionMessage): void {
   if (message.type === 'notice') {
-    notice.textContent = message.message;
-    notice.className = `notice ${message.level === 'error' ? 'error' : ''}`;
+    showNotice(notice, message.message, message.level);
     return;
   }
   state.sweep = message.sweep;
@@ -383,8 +369,5 @@ watchTheme((theme) => {
   render();
 });
 
-onPanelMessage(decodeSweepExtensionMessage, handle, (problem) => {
-  notice.textContent = problem;
-  notice.className = 'notice error';
-});
+onPanelMessage(decodeSweepExtensionMessage, handle, (problem) => showNotice(notice, problem, 'error'));
 post({ type: 'initialized', maxPoints: Math.max(100, Math.round(window.innerWidth / 2)) });

@@ -28,13 +28,13 @@ function mirrorUrls() {
 }
 
 /**
- * Create (once) the venv holding PYTHON_PACKAGES. Returns { python } or { error } with the reason it cannot be
- * made; never throws, so tests can skip with that reason.
+ * Create (once) the venv holding `packages` (default PYTHON_PACKAGES). Returns { python } or { error } with the
+ * reason it cannot be made; never throws, so tests can skip with that reason.
  */
-export function ensurePythonEnv({ dir = pythonEnvDir(), log = () => {} } = {}) {
+export function ensurePythonEnv({ dir = pythonEnvDir(), packages = PYTHON_PACKAGES, log = () => {} } = {}) {
   const python = path.join(dir, 'bin', 'python');
   const stamp = path.join(dir, '.lathe-packages');
-  const wanted = PYTHON_PACKAGES.join('\n');
+  const wanted = packages.join('\n');
   if (existsSync(python) && existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return { python };
   const urls = mirrorUrls();
   if (urls.length === 0) return { error: 'no local wheel mirror: `pip config get global.extra-index-url` prints nothing' };
@@ -47,8 +47,8 @@ export function ensurePythonEnv({ dir = pythonEnvDir(), log = () => {} } = {}) {
     }
   }
   const index = ['--index-url', urls[0], ...urls.slice(1).flatMap((u) => ['--extra-index-url', u])];
-  const pip = run(python, ['-m', 'pip', 'install', '--quiet', ...index, ...PYTHON_PACKAGES], 600_000);
-  if (!pip.ok) return { error: `pip install ${PYTHON_PACKAGES.join(' ')} failed: ${pip.output.split('\n').at(-1)}` };
+  const pip = run(python, ['-m', 'pip', 'install', '--quiet', ...index, ...packages], 600_000);
+  if (!pip.ok) return { error: `pip install ${packages.join(' ')} failed: ${pip.output.split('\n').at(-1)}` };
   writeFileSync(stamp, wanted);
   return { python };
 }

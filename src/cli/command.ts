@@ -48,6 +48,15 @@ export function stringOption(args: CliArgs, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** A numeric option, or a usage error naming it when the text is not a number. */
+export function numberOption(args: CliArgs, name: string): number | undefined {
+  const text = stringOption(args, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new LatheError('usage', `--${name} must be a number, got '${text}'`);
+  return value;
+}
+
 export function listOption(args: CliArgs, name: string): string[] {
   const v = args.options[name];
   if (Array.isArray(v)) return v;

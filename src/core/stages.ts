@@ -1,3 +1,5 @@
+import { distillStage } from './distill/stage';
+import { loraStage } from './lora/stage';
 import { registerBuiltinStage } from './pipeline/runner/builtins';
 import { quantizeStage, type LatheInvocation } from './quantize/stage';
 
@@ -8,6 +10,6 @@ export type { LatheInvocation } from './quantize/stage';
  * tracked run, so `lathe` says how this process starts it. Returns the function that removes them again.
  */
 export function registerBuiltinStages(lathe: LatheInvocation): () => void {
-  const removers = [registerBuiltinStage('quantize', quantizeStage(lathe))];
+  const removers = [registerBuiltinStage('quantize', quantizeStage(lathe)), registerBuiltinStage('distill', distillStage(lathe)), registerBuiltinStage('lora', loraStage(lathe))];
   return () => removers.forEach((remove) => remove());
 }

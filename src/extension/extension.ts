@@ -1,11 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { registerBuiltinStages } from '../core/stages';
+import { registerBuiltinStages, type LatheInvocation } from '../core/stages';
 import { describeError } from '../core/workspace/errors';
 import { Commands, Panels, Views } from '../shared/ids';
 import { registerChartCommands } from './commands/chartCommands';
 import { registerDatasetCommands } from './commands/datasetCommands';
+import { registerDistillCommands } from './commands/distillCommands';
 import { registerModelCommands } from './commands/modelCommands';
+import { registerLoraCommands } from './commands/loraCommands';
 import { registerPipelineCommands } from './commands/pipelineCommands';
 import { registerQuantizeCommands } from './commands/quantizeCommands';
 import { ActiveRuns, registerRunCommands } from './commands/runCommands';
@@ -29,6 +31,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const models = new ModelsTree(ws);
   const runs = new RunsTree(ws);
   const statusBar = new RunStatusBar(ws, active);
+  // built-in stages and trainings run the bundled CLI; ELECTRON_RUN_AS_NODE makes the editor's executable a plain node
+  const lathe: LatheInvocation = { command: [process.execPath, path.join(context.extensionPath, 'dist', 'cli.js')], env: { ELECTRON_RUN_AS_NODE: '1' } };
   const runsView = vscode.window.createTreeView(Views.runs, { treeDataProvider: runs, canSelectMany: true, showCollapseAll: true });
 
   context.subscriptions.push(
@@ -57,8 +61,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     ...registerDatasetCommands(services),
     ...registerModelCommands(services),
     ...registerQuantizeCommands(services),
-    // built-in pipeline stages run the bundled CLI; ELECTRON_RUN_AS_NODE makes the editor's executable a plain node
-    { dispose: registerBuiltinStages({ command: [process.execPath, path.join(context.extensionPath, 'dist', 'cli.js')], env: { ELECTRON_RUN_AS_NODE: '1' } }) },
+    { dispose: registerBuiltinStages(lathe) },
+    ...registerDistillCommands(services, active, context.extensionUri, lathe),
+    ...registerLoraCommands(services, active, lathe),
     ...registerPipelineCommands(services),
     ...registerRunCommands(services, active, context.extensionUri),
     ...registerChartCommands(services, context.extensionUri),

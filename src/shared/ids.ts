@@ -30,6 +30,9 @@ export const Commands = {
   showModelDetails: 'lathe.model.show',
   compareModelVersions: 'lathe.model.compareVersions',
   quantizeModel: 'lathe.model.quantize',
+  loraTrain: 'lathe.model.loraTrain',
+  loraMerge: 'lathe.model.loraMerge',
+  distillModel: 'lathe.model.distill',
 
   runExperiment: 'lathe.run.start',
   cancelRun: 'lathe.run.cancel',
@@ -61,6 +64,8 @@ export const TreeContext = {
   datasetVersion: 'lathe.datasetVersion',
   model: 'lathe.model',
   modelVersion: 'lathe.modelVersion',
+  /** A LoRA adapter version (registry kind 'adapter'). */
+  adapterVersion: 'lathe.modelVersion.adapter',
   runGroup: 'lathe.runGroup',
   run: 'lathe.run',
   runRunning: 'lathe.run.running',

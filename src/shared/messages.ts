@@ -73,13 +73,19 @@ interface RunsPayload {
   loading: number;
 }
 
+/** A line for a panel's notice area (an export saved, a problem): every panel takes it. */
+export type NoticeMessage = { v: typeof PROTOCOL_VERSION; type: 'notice'; level: 'info' | 'error'; message: string };
+
+/** The first message of every webview, once it listens: the plot width in pixels, the most points a series needs. */
+export type InitializedMessage = { v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number };
+
 export type ExtensionMessage =
   | (RunsPayload & { type: 'snapshot'; series: SeriesData[]; options: SeriesOptions })
   | (RunsPayload & { type: 'update'; series: SeriesDelta[] })
-  | { v: typeof PROTOCOL_VERSION; type: 'notice'; level: 'info' | 'error'; message: string };
+  | NoticeMessage;
 
 export type WebviewMessage =
-  | { v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number }
+  | InitializedMessage
   | { v: typeof PROTOCOL_VERSION; type: 'setOptions'; options: Partial<SeriesOptions> }
   | { v: typeof PROTOCOL_VERSION; type: 'exportCsv'; metric: string }
   | { v: typeof PROTOCOL_VERSION; type: 'exportPng'; metric: string; dataUrl: string };
@@ -234,13 +240,19 @@ export interface SweepData {
 
 export type SweepExtensionMessage =
   | { v: typeof PROTOCOL_VERSION; type: 'sweep'; sweep: SweepData }
-  | { v: typeof PROTOCOL_VERSION; type: 'notice'; level: 'info' | 'error'; message: string };
+  | NoticeMessage;
+
+/** Save the panel's data as CSV (the extension builds it from the store, at full resolution). */
+export type ExportCsvMessage = { v: typeof PROTOCOL_VERSION; type: 'exportCsv' };
+
+/** Save one chart, named by `chart`, as the PNG the webview drew. */
+export type ExportChartPngMessage = { v: typeof PROTOCOL_VERSION; type: 'exportPng'; chart: string; dataUrl: string };
 
 export type SweepWebviewMessage =
-  | { v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number }
+  | InitializedMessage
   | { v: typeof PROTOCOL_VERSION; type: 'setObjective'; objective: Partial<SweepObjective> }
-  | { v: typeof PROTOCOL_VERSION; type: 'exportCsv' }
-  | { v: typeof PROTOCOL_VERSION; type: 'exportPng'; chart: string; dataUrl: string };
+  | ExportCsvMessage
+  | ExportChartPngMessage;
 
 export interface SweepPanelState {
   v: typeof PROTOCOL_VERSION;
@@ -300,11 +312,9 @@ export interface ModelsData {
 
 export type ModelsExtensionMessage =
   | { v: typeof PROTOCOL_VERSION; type: 'models'; models: ModelsData }
-  | { v: typeof PROTOCOL_VERSION; type: 'notice'; level: 'info' | 'error'; message: string };
+  | NoticeMessage;
 
-export type ModelsWebviewMessage =
-  | { v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number }
-  | { v: typeof PROTOCOL_VERSION; type: 'exportPng'; chart: string; dataUrl: string };
+export type ModelsWebviewMessage = InitializedMessage | ExportCsvMessage | ExportChartPngMessage;
 
 export interface ModelsPanelState {
   v: typeof PROTOCOL_VERSION;
@@ -338,13 +348,13 @@ export function checkSweepObjective(value: unknown): Partial<SweepObjective> | s
   return out;
 }
 
-function decodeInitialized(body: Record<string, unknown>): Decoded<{ v: typeof PROTOCOL_VERSION; type: 'initialized'; maxPoints: number }> {
+function decodeInitialized(body: Record<string, unknown>): Decoded<InitializedMessage> {
   if (!isNumber(body.maxPoints)) return { ok: false, problem: 'initialized needs maxPoints, the plot width' };
   const { maxPoints } = checkSeriesOptions({ maxPoints: body.maxPoints }) as Partial<SeriesOptions>;
   return { ok: true, message: { v: PROTOCOL_VERSION, type: 'initialized', maxPoints: maxPoints! } };
 }
 
-function decodeChartPng(body: Record<string, unknown>): Decoded<{ v: typeof PROTOCOL_VERSION; type: 'exportPng'; chart: string; dataUrl: string }> {
+function decodeChartPng(body: Record<string, unknown>): Decoded<ExportChartPngMessage> {
   return isString(body.chart) && isPngUrl(body.dataUrl)
     ? { ok: true, message: { v: PROTOCOL_VERSION, type: 'exportPng', chart: body.chart, dataUrl: body.dataUrl } }
     : { ok: false, problem: 'exportPng needs a chart name and a PNG data URL' };
@@ -377,6 +387,7 @@ export function decodeModelsWebviewMessage(value: unknown): Decoded<ModelsWebvie
   if (typeof checked === 'string') return { ok: false, problem: checked };
   const { type, body } = checked;
   if (type === 'initialized') return decodeInitialized(body);
+  if (type === 'exportCsv') return { ok: true, message: { v: PROTOCOL_VERSION, type } };
   if (type === 'exportPng') return decodeChartPng(body);
   return { ok: false, problem: `unknown message type '${type}'` };
 }

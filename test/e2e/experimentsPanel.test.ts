@@ -1,7 +1,7 @@
 // The experiments panel in a real VS Code (code-server + Chromium): opened from a multi-selection in the Runs tree
 // on fixture runs, its canvases drawn with one line per run and metric, live points appended while a run runs,
-// legible after a switch to a light theme, a CSP that blocks a script without the page's nonce, and the panel
-// restored after a window reload.
+// legible after a switch to a light and to a high-contrast theme, a CSP that blocks a script without the page's
+// nonce, and the panel restored after a window reload.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -11,6 +11,7 @@ import { layoutFor } from '../../src/core/workspace/layout';
 import { initStore } from '../../src/core/workspace/root';
 import { metricLines, writeRun } from '../unit/charts/fixtures';
 import { e2eSuite, waitUntil, type VsCode } from './harness';
+import { drawnState, panelFrame as findPanelFrame, reloadWindow, useColorTheme, type DrawnState } from './panels';
 
 const RUNS = ['alpha', 'beta', 'gamma'];
 
@@ -25,43 +26,24 @@ async function fixtureWorkspace(scratch: string): Promise<string> {
   return root;
 }
 
-interface PanelState {
+interface PanelState extends DrawnState {
   series: number;
   points: number;
-  canvases: number;
-  /** Canvases with at least one painted pixel. */
-  drawn: number;
-  bodyClass: string;
   swatch: string;
 }
 
-/** The experiments panel's frame (webviews are nested iframes): the one whose page has the chart grid. */
-async function panelFrame(vs: VsCode): Promise<Frame> {
-  return waitUntil('the experiments panel webview', async () => {
-    for (const frame of vs.page.frames()) {
-      if (await frame.evaluate(() => document.querySelector('.charts') !== null).catch(() => false)) return frame;
-    }
-    return undefined;
-  });
+const panelFrame = (vs: VsCode) => findPanelFrame(vs, 'the experiments panel webview', '.charts');
+
+async function panelState(frame: Frame): Promise<PanelState> {
+  const drawn = await drawnState(frame);
+  const swatch = await frame.evaluate(() => (document.querySelector('.swatch') as HTMLElement | null)?.style.background ?? '');
+  return { ...drawn, series: Number(drawn.dataset.series ?? 0), points: Number(drawn.dataset.points ?? 0), swatch };
 }
 
-function panelState(frame: Frame): Promise<PanelState> {
-  return frame.evaluate(() => {
-    const canvases = Array.from(document.querySelectorAll('canvas'));
-    const drawn = canvases.filter((c) => {
-      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
-      return false;
-    }).length;
-    return {
-      series: Number(document.body.dataset.series ?? 0),
-      points: Number(document.body.dataset.points ?? 0),
-      canvases: canvases.length,
-      drawn,
-      bodyClass: document.body.className,
-      swatch: (document.querySelector('.swatch') as HTMLElement | null)?.style.background ?? '',
-    };
-  });
+// the browser reports colours as rgb(): HSL lightness is the mean of the largest and smallest channel
+function lightness(rgb: string): number {
+  const channels = (rgb.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+  return (Math.max(...channels) + Math.min(...channels)) / 2 / 255;
 }
 
 e2eSuite('experiments panel', { workspace: fixtureWorkspace }, (test) => {
@@ -99,20 +81,24 @@ e2eSuite('experiments panel', { workspace: fixtureWorkspace }, (test) => {
 
   test('switching to a light theme restyles the charts with darker run colours', async (vs) => {
     const dark = await panelState(frame);
-    await vs.runCommand('Preferences: Color Theme');
-    await vs.quickInput.pick('Light Modern', 'Light Modern');
+    await useColorTheme(vs);
     const light = await waitUntil('the webview in the light theme', async () => {
       const s = await panelState(frame);
       return /vscode-light/.test(s.bodyClass) ? s : undefined;
     });
-    // the browser reports colours as rgb(): HSL lightness is the mean of the largest and smallest channel
-    const lightness = (rgb: string) => {
-      const channels = (rgb.match(/\d+/g) ?? []).slice(0, 3).map(Number);
-      return (Math.max(...channels) + Math.min(...channels)) / 2 / 255;
-    };
     assert.ok(lightness(dark.swatch) > 0.5, `dark theme swatch ${dark.swatch}`);
     assert.ok(lightness(light.swatch) < 0.5, `light theme swatch ${light.swatch}`);
     await vs.screenshot('experiments-panel-light');
+  });
+
+  test('in a high-contrast theme the lines are brighter still, on black', async (vs) => {
+    await useColorTheme(vs, 'Dark High Contrast');
+    const hc = await waitUntil('the webview in the high-contrast theme, drawn', async () => {
+      const s = await panelState(frame);
+      return /vscode-high-contrast/.test(s.bodyClass) && s.drawn === 2 ? s : undefined;
+    });
+    assert.ok(lightness(hc.swatch) > 0.6, `high-contrast swatch ${hc.swatch}`);
+    await vs.screenshot('experiments-panel-high-contrast');
   });
 
   test('the CSP blocks a script without the nonce (and runs one with it)', async () => {
@@ -136,8 +122,7 @@ e2eSuite('experiments panel', { workspace: fixtureWorkspace }, (test) => {
   });
 
   test('the panel is restored with its runs after a window reload', async (vs) => {
-    await vs.runCommand('Developer: Reload Window');
-    await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await reloadWindow(vs);
     await vs.waitForEditorTab(/Experiments \(3 runs\)/);
     const restored = await waitUntil('the restored panel drawn', async () => {
       const frame = await panelFrame(vs);

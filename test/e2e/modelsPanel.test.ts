@@ -12,6 +12,7 @@ import { registerModel } from '../../src/core/registry';
 import { initStore } from '../../src/core/workspace/root';
 import { writeRun } from '../unit/charts/fixtures';
 import { e2eSuite, waitUntil, type VsCode } from './harness';
+import { drawnState, panelFrame as findPanelFrame, reloadWindow, useColorTheme, type DrawnState } from './panels';
 
 async function fixtureWorkspace(scratch: string): Promise<string> {
   const root = path.join(scratch, 'models');
@@ -32,41 +33,16 @@ async function fixtureWorkspace(scratch: string): Promise<string> {
   return root;
 }
 
-interface ModelsPanelState {
-  dataset: Record<string, string>;
-  canvases: number;
-  drawn: number;
+interface ModelsPanelState extends DrawnState {
   svgNodes: number;
   svgEdges: number;
-  bodyClass: string;
 }
 
-async function panelFrame(vs: VsCode): Promise<Frame> {
-  return waitUntil('the model versions webview', async () => {
-    for (const frame of vs.page.frames()) {
-      if (await frame.evaluate(() => document.querySelector('section.graph') !== null).catch(() => false)) return frame;
-    }
-    return undefined;
-  });
-}
+const panelFrame = (vs: VsCode) => findPanelFrame(vs, 'the model versions webview', 'section.graph');
 
-function panelState(frame: Frame): Promise<ModelsPanelState> {
-  return frame.evaluate(() => {
-    const canvases = Array.from(document.querySelectorAll('canvas'));
-    const drawn = canvases.filter((c) => {
-      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
-      return false;
-    }).length;
-    return {
-      dataset: { ...document.body.dataset } as Record<string, string>,
-      canvases: canvases.length,
-      drawn,
-      svgNodes: document.querySelectorAll('svg g.node').length,
-      svgEdges: document.querySelectorAll('svg g.edge path').length,
-      bodyClass: document.body.className,
-    };
-  });
+async function panelState(frame: Frame): Promise<ModelsPanelState> {
+  const graph = await frame.evaluate(() => ({ svgNodes: document.querySelectorAll('svg g.node').length, svgEdges: document.querySelectorAll('svg g.edge path').length }));
+  return { ...(await drawnState(frame)), ...graph };
 }
 
 e2eSuite('model versions panel', { workspace: fixtureWorkspace }, (test) => {
@@ -116,8 +92,7 @@ e2eSuite('model versions panel', { workspace: fixtureWorkspace }, (test) => {
   });
 
   test('in a light theme the charts and the graph redraw legibly', async (vs) => {
-    await vs.runCommand('Preferences: Color Theme');
-    await vs.quickInput.pick('Light Modern', 'Light Modern');
+    await useColorTheme(vs);
     const light = await waitUntil('the webview in the light theme, drawn', async () => {
       const s = await panelState(frame);
       return /vscode-light/.test(s.bodyClass) && s.drawn === 4 ? s : undefined;
@@ -130,8 +105,7 @@ e2eSuite('model versions panel', { workspace: fixtureWorkspace }, (test) => {
   });
 
   test('the panel is restored with its versions after a window reload', async (vs) => {
-    await vs.runCommand('Developer: Reload Window');
-    await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await reloadWindow(vs);
     await vs.waitForEditorTab(/Model Versions \(2\)/);
     const restored = await waitUntil('the restored panel drawn', async () => {
       const s = await panelState(await panelFrame(vs));

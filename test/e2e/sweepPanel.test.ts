@@ -8,6 +8,7 @@ import type { Frame } from 'playwright-core';
 import { initStore } from '../../src/core/workspace/root';
 import { writeRun, writeSweep } from '../unit/charts/fixtures';
 import { e2eSuite, waitUntil, type VsCode } from './harness';
+import { drawnState, panelFrame as findPanelFrame, reloadWindow, useColorTheme, type DrawnState } from './panels';
 
 const TRIALS = 24;
 const PRUNED = 6;
@@ -23,43 +24,21 @@ async function fixtureWorkspace(scratch: string): Promise<string> {
   return root;
 }
 
-interface SweepPanelState {
-  dataset: Record<string, string>;
-  canvases: number;
-  drawn: number;
-  bodyClass: string;
+interface SweepPanelState extends DrawnState {
   summary: string;
   title: string;
   objective: string;
 }
 
-async function panelFrame(vs: VsCode): Promise<Frame> {
-  return waitUntil('the sweep panel webview', async () => {
-    for (const frame of vs.page.frames()) {
-      if (await frame.evaluate(() => document.querySelector('canvas[data-chart="parallel"]') !== null).catch(() => false)) return frame;
-    }
-    return undefined;
-  });
-}
+const panelFrame = (vs: VsCode) => findPanelFrame(vs, 'the sweep panel webview', 'canvas[data-chart="parallel"]');
 
-function panelState(frame: Frame): Promise<SweepPanelState> {
-  return frame.evaluate(() => {
-    const canvases = Array.from(document.querySelectorAll('canvas'));
-    const drawn = canvases.filter((c) => {
-      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
-      return false;
-    }).length;
-    return {
-      dataset: { ...document.body.dataset } as Record<string, string>,
-      canvases: canvases.length,
-      drawn,
-      bodyClass: document.body.className,
-      summary: document.querySelector('.summary')?.textContent ?? '',
-      title: document.querySelector('h1')?.textContent ?? '',
-      objective: (document.querySelector('select[title="Objective metric"]') as HTMLSelectElement | null)?.value ?? '',
-    };
-  });
+async function panelState(frame: Frame): Promise<SweepPanelState> {
+  const texts = await frame.evaluate(() => ({
+    summary: document.querySelector('.summary')?.textContent ?? '',
+    title: document.querySelector('h1')?.textContent ?? '',
+    objective: (document.querySelector('select[title="Objective metric"]') as HTMLSelectElement | null)?.value ?? '',
+  }));
+  return { ...(await drawnState(frame)), ...texts };
 }
 
 e2eSuite('sweep panel', { workspace: fixtureWorkspace }, (test) => {
@@ -137,8 +116,7 @@ e2eSuite('sweep panel', { workspace: fixtureWorkspace }, (test) => {
     await vs.runCommand('Lathe: Show Sweep');
     await vs.quickInput.pick('lr-search');
     await waitUntil('back on lr-search', async () => (await panelState(frame)).title === 'Sweep lr-search');
-    await vs.runCommand('Preferences: Color Theme');
-    await vs.quickInput.pick('Light Modern', 'Light Modern');
+    await useColorTheme(vs);
     const light = await waitUntil('the webview in the light theme, drawn', async () => {
       const s = await panelState(frame);
       return /vscode-light/.test(s.bodyClass) && s.drawn === s.canvases && s.canvases > 0 ? s : undefined;
@@ -148,8 +126,7 @@ e2eSuite('sweep panel', { workspace: fixtureWorkspace }, (test) => {
   });
 
   test('the panel is restored on its sweep after a window reload', async (vs) => {
-    await vs.runCommand('Developer: Reload Window');
-    await vs.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await reloadWindow(vs);
     await vs.waitForEditorTab(/Sweep lr-search/);
     const restored = await waitUntil('the restored sweep panel drawn', async () => {
       const s = await panelState(await panelFrame(vs));

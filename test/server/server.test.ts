@@ -126,6 +126,18 @@ describe('language server over a real LSP connection', () => {
     assert.deepEqual((await change(FIXED)).diagnostics, []);
   });
 
+  test('a needs entry naming no stage offers the closest stage as its preferred quick fix', async () => {
+    const typo = FIXED.replace('needs: [prep]', 'needs: [perp]');
+    const [unknown] = (await change(typo)).diagnostics;
+    assert.equal(unknown?.code, 'unknown-stage');
+    assert.deepEqual(unknown.range, rangeOf(typo, 'perp'));
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: unknown.range, context: { diagnostics: [unknown] } });
+    const fix = actions.find((a) => a.isPreferred);
+    assert.equal(fix?.title, "Change to 'prep'");
+    assert.deepEqual(fix?.edit?.changes?.[uri], [{ range: rangeOf(typo, 'perp'), newText: 'prep' }]);
+    assert.deepEqual((await change(FIXED)).diagnostics, []);
+  });
+
   test('rapid edits are validated once, for the last version', async () => {
     const before = client.published.length;
     const first = version + 1;

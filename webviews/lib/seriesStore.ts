@@ -41,6 +41,13 @@ export class SeriesStore {
     return n;
   }
 
+  /** Points at or below zero, over all metrics and runs: what a log scale cannot draw. */
+  nonPositive(): number {
+    let n = 0;
+    for (const runs of this.byMetric.values()) for (const p of runs.values()) for (const y of p.y) if (y <= 0) n++;
+    return n;
+  }
+
   private set(s: SeriesData): void {
     let runs = this.byMetric.get(s.metric);
     if (!runs) this.byMetric.set(s.metric, (runs = new Map()));

@@ -1,6 +1,8 @@
 import type { CliCommand } from '../command';
 import { dataCommands } from './data';
+import { distillCommand } from './distill';
 import { initCommand } from './init';
+import { loraCommands } from './lora';
 import { modelCommands } from './model';
 import { pipelineCommands } from './pipeline';
 import { quantizeCommand } from './quantize';
@@ -8,4 +10,4 @@ import { runCommand } from './run';
 import { runsCommands } from './runs';
 
 /** Every CLI command. Feature folders add theirs here. */
-export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands, quantizeCommand, ...pipelineCommands];
+export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands, quantizeCommand, distillCommand, ...loraCommands, ...pipelineCommands];

@@ -1,18 +1,10 @@
 import { formatQuantizeResult, QUANTIZE_METHODS, quantizeModelVersion, type CalibrationMethod, type QuantizeMethod, type QuantizeResult } from '../../core/quantize';
 import { METRIC_PREFIX } from '../../core/runs/metrics';
 import { LatheError } from '../../core/workspace/errors';
-import { flag, listOption, positional, stringOption, type CliArgs, type CliCommand } from '../command';
+import { flag, listOption, numberOption, positional, stringOption, type CliArgs, type CliCommand } from '../command';
 
 const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const CALIBRATION_METHODS: CalibrationMethod[] = ['minmax', 'percentile', 'entropy'];
-
-function numberOption(args: CliArgs, name: string): number | undefined {
-  const text = stringOption(args, name);
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new LatheError('usage', `--${name} must be a number, got '${text}'`);
-  return value;
-}
 
 function methodOption(args: CliArgs, usage: string): QuantizeMethod {
   const method = stringOption(args, 'method');

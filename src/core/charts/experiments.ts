@@ -1,12 +1,13 @@
 import type { ExtensionMessage, RunInfo, SeriesData, SeriesDelta, SeriesOptions, TableData } from '../../shared/messages';
 import { PROTOCOL_VERSION } from '../../shared/messages';
 import { compareRecords, metricWarnings, readRun, type MetricStats, type RunComparison, type RunRecord } from '../runs';
+import { MetricsCache } from '../runs/metricsCache';
+import { columnStats, type MetricColumns, type RunMetrics } from '../runs/metricsColumns';
 import { runPaths } from '../runs/record';
 import { LatheError } from '../workspace/errors';
 import type { StoreLayout } from '../workspace/layout';
 import { runHues } from './colors';
 import { toCsv } from './csv';
-import { columnStats, MetricsCache, type MetricColumns, type RunMetrics } from './metricsCache';
 import { seriesData, seriesDelta, type SentSeries } from './series';
 
 export type SnapshotMessage = Extract<ExtensionMessage, { type: 'snapshot' }>;
@@ -84,9 +85,18 @@ export class ExperimentsData {
       }
     });
     this.sent = sent;
+    this.inRunOrder(series);
     const body = this.runsAndTable(read);
     this.lastRunsAndTable = JSON.stringify(body);
     return { v: PROTOCOL_VERSION, type: 'snapshot', ...body, series, options: { ...this.options } };
+  }
+
+  /**
+   * Read the shown runs' metrics ahead of the first snapshot: a panel starts this while its webview loads, so the
+   * snapshot asked for by `initialized` finds them in memory and can paint every run at once.
+   */
+  async prefetch(): Promise<void> {
+    await this.readRuns(Infinity, () => undefined);
   }
 
   /** What changed since the last snapshot or update (series the webview lacks come whole), or undefined. */
@@ -103,6 +113,7 @@ export class ExperimentsData {
     const body = this.runsAndTable(read);
     const text = JSON.stringify(body);
     if (deltas.length === 0 && text === this.lastRunsAndTable) return undefined;
+    this.inRunOrder(deltas);
     this.lastRunsAndTable = text;
     return { v: PROTOCOL_VERSION, type: 'update', ...body, series: deltas };
   }
@@ -118,6 +129,12 @@ export class ExperimentsData {
     return toCsv(['run', 'run_id', 'step', 'time', 'value'], rows);
   }
 
+  /** Runs are read concurrently: series go out in the panel's run order all the same. */
+  private inRunOrder(series: { runId: string }[]): void {
+    const order = new Map(this.runIds.map((id, i) => [id, i]));
+    series.sort((p, q) => order.get(p.runId)! - order.get(q.runId)!);
+  }
+
   /** Read the shown runs in their order; runs that no longer exist or are corrupt become warnings. */
   private async readRuns(budgetMs: number, use: (record: RunRecord, metrics: RunMetrics) => void): Promise<ReadResult> {
     const ids = this.runIds;
@@ -130,7 +147,7 @@ export class ExperimentsData {
         const index = next++;
         try {
           const record = await readRun(this.layout, ids[index]);
-          const metrics = await this.cache.read(runPaths(this.layout, record.id).metrics);
+          const metrics = await this.cache.read(runPaths(this.layout, record.id).metrics, record.status !== 'running');
           use(record, metrics);
           const runWarnings = metricWarnings({ ...metrics, series: {} }).map((w) => `${record.name}: ${w}`);
           found[index] = { record, stats: statsOf(metrics), warnings: runWarnings };

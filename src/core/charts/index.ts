@@ -4,11 +4,10 @@ export { runHue, runHues } from './colors';
 export { csvCell, toCsv } from './csv';
 export { ExperimentsData, FIRST_PAINT_BUDGET_MS, type SnapshotMessage, type UpdateMessage } from './experiments';
 export { downsampleIndices, lttb } from './lttb';
-export { columnStats, MetricsCache, type MetricColumns, type RunMetrics } from './metricsCache';
 export { downsampleXY, seriesData, seriesDelta, seriesXY, type SentSeries, type XY } from './series';
 export { smoothEma } from './smoothing';
 export { fanovaImportance, type Importance, type ImportanceOptions } from './importance';
-export { layoutGraph, lineageGraph, modelBar, modelsView } from './models';
+export { layoutGraph, lineageGraph, modelBar, modelsCsv, modelsView } from './models';
 export {
   bestSoFar,
   buildSweep,

@@ -1,6 +1,7 @@
 import type { LineageGraph, LineageGraphEdge, LineageGraphNode, ModelBar, ModelsData } from '../../shared/messages';
 import { modelLineage, resolveModelRef, versionRef, type LineageNode, type LineageRun, type ModelVersion } from '../registry';
 import type { StoreLayout } from '../workspace/layout';
+import { toCsv } from './csv';
 
 const LATENCY_METRICS = ['latency_ms', 'latency_p50_ms'];
 const ACCURACY_METRICS = ['accuracy', 'acc', 'top1', 'top1_accuracy', 'val_accuracy', 'val_acc'];
@@ -140,4 +141,12 @@ export async function modelsView(layout: StoreLayout, refs: string[]): Promise<M
   if (without('accuracy').length) warnings.push(`no accuracy metric (accuracy, acc, top1) for ${without('accuracy').join(', ')}`);
   for (const ref of missing) warnings.push(`${ref} is named as a parent but is not in the registry`);
   return { versions, graph: lineageGraph([...all.values()], runs, new Set(versions.map((b) => b.ref)), [...missing]), warnings };
+}
+
+/** The compared versions as a table: what the bar charts show, with the metric each latency and accuracy came from. */
+export function modelsCsv(models: ModelsData): string {
+  return toCsv(
+    ['version', 'technique', 'size_bytes', 'parameters', 'latency_ms', 'latency_metric', 'accuracy', 'accuracy_metric'],
+    models.versions.map((b) => [b.ref, b.technique, b.sizeBytes, b.parameterCount, b.latencyMs, b.latencyMetric, b.accuracy, b.accuracyMetric]),
+  );
 }

@@ -4,7 +4,7 @@
  * through unsmoothed. `weight` 0 returns the values unchanged.
  */
 export function smoothEma(values: ArrayLike<number>, weight: number): number[] {
-  if (!(weight > 0)) return Array.from(values);
+  if (!(weight > 0)) return Array.isArray(values) ? values.slice() : Array.from(values); // slice: far faster on arrays
   const w = Math.min(weight, 0.999);
   const out = new Array<number>(values.length);
   let last = 0;

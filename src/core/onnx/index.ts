@@ -4,7 +4,7 @@ export { attr, DEFAULT_OPSET, GraphBuilder, irVersionFor, type AttrValue, type B
 export { externalDataFiles, externalDataRefs, loadExternalData, type ExternalRef } from './external';
 export { inspectModel, type Dim, type ModelInspection, type ValueSpec } from './inspect';
 export { toNumber } from './long';
-export { buildMlp, type MlpOptions } from './mlp';
+export { buildMlp, MLP_ACTIVATIONS, type MlpActivation, type MlpOptions } from './mlp';
 export { seededRandom } from './random';
 export { decodeModel, encodeModel, loadModel, readModelBytes, saveModel } from './model';
 export { elementCount, makeTensor, readTensor, tensorDims, type TensorData } from './tensor';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { PipelineModel, StringItem } from './model';
+import type { PipelineModel, StageModel } from './model';
 import type { Span } from './text';
 
 /** `to` depends on `from`; `span` is the entry in `to` that creates the edge (a `needs` item, a dep, an expression). */
@@ -38,10 +38,45 @@ export function within(inner: string, outer: string): boolean {
 
 const outputIndexes = new WeakMap<PipelineModel, OutputIndex>();
 
+/** The last index built, by the outputs it indexes: an edit rarely changes any output, so the next version reuses it. */
+let lastIndex: { key: string[]; index: OutputIndex } | undefined;
+
+/** Every stage's name and outputs, in order (a stage's list ends with ''): models with equal keys have equal indexes. */
+function outputsKey(model: PipelineModel): string[] {
+  const key: string[] = [];
+  for (const stage of model.stages.values()) {
+    key.push(stage.name);
+    for (const out of stage.outs) key.push(out.value);
+    key.push('');
+  }
+  return key;
+}
+
+/** Whether `key` is the outputs key of `model`, without building the model's key (this runs on every keystroke). */
+function hasOutputsKey(model: PipelineModel, key: string[]): boolean {
+  let i = 0;
+  for (const stage of model.stages.values()) {
+    if (key[i++] !== stage.name) return false;
+    for (const out of stage.outs) if (key[i++] !== out.value) return false;
+    if (key[i++] !== '') return false;
+  }
+  return i === key.length;
+}
+
+/** An output of a stage; its span is `stage.outs[at].span` of the model at hand (an index outlives its model). */
 export interface Producer {
   stage: string;
-  out: StringItem;
+  at: number;
   path: string;
+}
+
+/** An output conflicting with others: written by other stages too, or lying inside another output. */
+export interface OutputConflict {
+  producer: Producer;
+  /** Other stages writing the same path. */
+  alsoBy: string[];
+  /** An output folder it lies in. */
+  inside?: Producer;
 }
 
 /** Every stage output by normalized path, for lookups in O(depth + matches) instead of scanning all stages. */
@@ -50,29 +85,44 @@ export class OutputIndex {
   /** producersOf by dep: the DAG and the missing-deps check both ask for every dep. */
   private readonly producers = new Map<string, Producer[]>();
   private readonly sorted: string[];
+  private conflictList?: OutputConflict[];
 
-  /** The index of a model, built once: the DAG and several checks all need it. */
+  /** The index of a model, built once (or taken over from the previous version): the DAG and several checks need it. */
   static of(model: PipelineModel): OutputIndex {
     let index = outputIndexes.get(model);
-    if (!index) outputIndexes.set(model, (index = new OutputIndex(model)));
+    if (index) return index;
+    if (lastIndex && hasOutputsKey(model, lastIndex.key)) index = lastIndex.index;
+    else lastIndex = { key: outputsKey(model), index: (index = new OutputIndex(model)) };
+    outputIndexes.set(model, index);
     return index;
   }
 
   constructor(model: PipelineModel) {
     for (const stage of model.stages.values()) {
-      for (const out of stage.outs) {
+      stage.outs.forEach((out, at) => {
         const p = normalizePath(out.value);
-        if (p === undefined) continue;
+        if (p === undefined) return;
         const list = this.byPath.get(p) ?? [];
-        list.push({ stage: stage.name, out, path: p });
+        list.push({ stage: stage.name, at, path: p });
         this.byPath.set(p, list);
-      }
+      });
     }
     this.sorted = [...this.byPath.keys()].sort();
   }
 
-  all(): Producer[][] {
-    return [...this.byPath.values()];
+  /** Outputs written by two stages, and outputs inside another output, in index order. */
+  conflicts(): OutputConflict[] {
+    if (this.conflictList) return this.conflictList;
+    const found: OutputConflict[] = [];
+    for (const producers of this.byPath.values()) {
+      const stages = [...new Set(producers.map((p) => p.stage))];
+      for (const p of producers) {
+        const alsoBy = stages.filter((s) => s !== p.stage);
+        const inside = this.containing(p.path).find((o) => o.path !== p.path);
+        if (alsoBy.length || inside) found.push({ producer: p, alsoBy, inside });
+      }
+    }
+    return (this.conflictList = found);
   }
 
   /** Outputs equal to `p` or folders containing it. */
@@ -112,31 +162,44 @@ export class OutputIndex {
   }
 }
 
+/** Adds `e` unless it is a self-edge, names no stage, or its stage already has an edge from `e.from` (in `from`). */
+function addEdge(model: PipelineModel, edges: DagEdge[], from: string[], e: DagEdge): void {
+  if (e.from === e.to || from.includes(e.from) || !model.stages.has(e.from)) return;
+  from.push(e.from);
+  edges.push(e);
+}
+
 /** The DAG of stages: explicit `needs`, deps produced by another stage's outs, and `${{ stages.X... }}` references. */
 export function buildDag(model: PipelineModel): Dag {
   const edges: DagEdge[] = [];
-  const seen = new Map<string, Set<string>>();
   const outputs = OutputIndex.of(model);
-  const add = (e: DagEdge) => {
-    if (e.from === e.to || !model.stages.has(e.from)) return;
-    let from = seen.get(e.to);
-    if (!from) seen.set(e.to, (from = new Set()));
-    if (from.has(e.from)) return;
-    from.add(e.from);
-    edges.push(e);
-  };
-  for (const stage of model.stages.values()) {
-    for (const need of stage.needs) add({ from: need.value, to: stage.name, kind: 'needs', span: need.span });
-    for (const dep of stage.deps) for (const p of outputs.producersOf(dep.value)) add({ from: p.stage, to: stage.name, kind: 'path', span: dep.span });
-  }
+  const byExpression = new Map<string, DagEdge[]>();
   for (const e of model.expressions) {
     const [root, name] = e.segments;
     if (e.path[0] === 'stages' && typeof e.path[1] === 'string' && root?.value === 'stages' && typeof name?.value === 'string') {
-      add({ from: name.value, to: e.path[1], kind: 'expression', span: e.span });
+      const list = byExpression.get(e.path[1]) ?? [];
+      list.push({ from: name.value, to: e.path[1], kind: 'expression', span: e.span });
+      byExpression.set(e.path[1], list);
     }
+  }
+  for (const stage of model.stages.values()) {
+    // the first edge from each stage is kept; a stage has few, so a list beats a set
+    const from: string[] = [];
+    for (const need of stage.needs) addEdge(model, edges, from, { from: need.value, to: stage.name, kind: 'needs', span: need.span });
+    for (const dep of stage.deps) for (const p of outputs.producersOf(dep.value)) addEdge(model, edges, from, { from: p.stage, to: stage.name, kind: 'path', span: dep.span });
+    for (const e of byExpression.get(stage.name) ?? []) addEdge(model, edges, from, e);
   }
   return { stages: [...model.stages.keys()], edges };
 }
+
+/** A stage's deps and outs normalized (normalizePath), computed once per stage model: unchanged stages keep theirs. */
+export function stagePaths(stage: StageModel): { deps: (string | undefined)[]; outs: (string | undefined)[] } {
+  let paths = stagePathCache.get(stage);
+  if (!paths) stagePathCache.set(stage, (paths = { deps: stage.deps.map((d) => normalizePath(d.value)), outs: stage.outs.map((o) => normalizePath(o.value)) }));
+  return paths;
+}
+
+const stagePathCache = new WeakMap<StageModel, { deps: (string | undefined)[]; outs: (string | undefined)[] }>();
 
 /** Strongly connected components (Tarjan, iterative: pipelines can be thousands of stages deep). Maps stage → component id. */
 function components(stages: string[], needs: Map<string, string[]>): Map<string, number> {

@@ -27,3 +27,9 @@ export function versionNumber(selector: string): number | undefined {
   const m = /^v?(\d+)$/.exec(selector);
   return m ? Number(m[1]) : undefined;
 }
+
+/** Whether a value is a well-formed reference. */
+export function isStoreRef(text: string): boolean {
+  const ref = parseStoreRef(text);
+  return ref !== undefined && !('error' in ref);
+}

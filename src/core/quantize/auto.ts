@@ -6,8 +6,9 @@ import { quantizeDynamic } from './dynamic';
 import { evaluateModels, generateInputs, type EvaluationReport, type Feeds } from './evaluate';
 import { convertFloat16 } from './fp16';
 import { quantizeInt4 } from './int4';
+import { nodeId } from './graph';
 import { prepareModel } from './prepare';
-import { quantizeStatic } from './static';
+import { quantizeStatic, type StaticOptions } from './static';
 
 export interface AutoOptions extends OperationOptions {
   /** Real inputs (e.g. from a dataset version), used to judge agreement and to calibrate. Strongly advised. */
@@ -18,6 +19,8 @@ export interface AutoOptions extends OperationOptions {
   minCosine?: number;
   /** Largest accepted candidate/original p50 latency ratio (default 1: not slower). */
   maxLatencyRatio?: number;
+  /** Node names (or, for unnamed nodes, first output names) left in float in every candidate. */
+  exclude?: readonly string[];
   /** Timed runs per candidate (default 20), warm-up runs (default 3), intra-op threads (default 1). */
   runs?: number;
   warmup?: number;
@@ -57,32 +60,46 @@ interface Plan {
   build: () => Promise<onnx.IModelProto> | onnx.IModelProto;
 }
 
-function plans(prepared: onnx.IModelProto, changed: boolean, calibration: Feeds[], ops: Record<string, number>): Plan[] {
+function plans(prepared: onnx.IModelProto, changed: boolean, calibration: Feeds[], ops: Record<string, number>, exclude: readonly string[]): Plan[] {
   const has = (...names: string[]) => names.some((n) => (ops[n] ?? 0) > 0);
   const linear = has('MatMul', 'Gemm');
   // folding BatchNorm alone often makes a CNN faster: the floor every other candidate is compared with
   const list: Plan[] = changed ? [{ name: 'prepared', description: 'float32 after graph preparation only', build: () => prepared }] : [];
-  if (linear) list.push({ name: 'dynamic-int8', description: 'dynamic int8, MatMul/Gemm', build: () => quantizeDynamic(prepared).model });
+  if (linear) list.push({ name: 'dynamic-int8', description: 'dynamic int8, MatMul/Gemm', build: () => quantizeDynamic(prepared, { exclude }).model });
   if (has('Conv')) {
-    list.push({ name: 'dynamic-int8-conv', description: 'dynamic int8 with Conv (ConvInteger)', build: () => quantizeDynamic(prepared, { quantizeConv: true }).model });
-  }
-  list.push({ name: 'static-int8', description: 'static int8 QDQ, all of Conv/MatMul/Gemm', build: async () => (await quantizeStatic(prepared, calibration)).model });
-  list.push({
-    name: 'static-int8-per-channel',
-    description: 'static int8 QDQ, per-channel weights',
-    build: async () => (await quantizeStatic(prepared, calibration, { perChannel: true })).model,
-  });
-  if (has('Conv') && linear) {
     list.push({
-      name: 'static-int8-linear',
-      description: 'static int8 QDQ, MatMul/Gemm only (Conv float)',
-      build: async () => (await quantizeStatic(prepared, calibration, { opTypes: ['MatMul', 'Gemm'] })).model,
+      name: 'dynamic-int8-conv',
+      description: 'dynamic int8 with Conv (ConvInteger)',
+      build: () => quantizeDynamic(prepared, { quantizeConv: true, exclude }).model,
     });
-    list.push({ name: 'static-int8-conv', description: 'static int8 QDQ, Conv only', build: async () => (await quantizeStatic(prepared, calibration, { opTypes: ['Conv'] })).model });
   }
-  if (has('MatMul')) list.push({ name: 'int4', description: 'int4 weight-only MatMulNBits (block 32)', build: () => quantizeInt4(prepared, { accuracyLevel: 4 }).model });
-  list.push({ name: 'fp16', description: 'float16 weights and compute', build: () => convertFloat16(prepared).model });
+  const staticPlan = (name: string, description: string, options: StaticOptions): Plan => ({
+    name,
+    description,
+    build: async () => (await quantizeStatic(prepared, calibration, { ...options, exclude })).model,
+  });
+  list.push(staticPlan('static-int8', 'static int8 QDQ, all of Conv/MatMul/Gemm', {}));
+  list.push(staticPlan('static-int8-per-channel', 'static int8 QDQ, per-channel weights', { perChannel: true }));
+  if (has('Conv') && linear) {
+    list.push(staticPlan('static-int8-linear', 'static int8 QDQ, MatMul/Gemm only (Conv float)', { opTypes: ['MatMul', 'Gemm'] }));
+    list.push(staticPlan('static-int8-conv', 'static int8 QDQ, Conv only', { opTypes: ['Conv'] }));
+  }
+  if (has('MatMul')) list.push({ name: 'int4', description: 'int4 weight-only MatMulNBits (block 32)', build: () => quantizeInt4(prepared, { accuracyLevel: 4, exclude }).model });
+  list.push({ name: 'fp16', description: 'float16 weights and compute', build: () => convertFloat16(prepared, { exclude }).model });
   return list;
+}
+
+/** Refuse exclude names no node has: a typo would otherwise quantize the node the user meant to protect. */
+function checkExclude(model: onnx.IModelProto, exclude: readonly string[]): void {
+  const nodes = model.graph?.node ?? [];
+  const ids = new Set(nodes.map(nodeId));
+  const unknown = exclude.filter((name) => !ids.has(name));
+  if (unknown.length) {
+    const layers = nodes.filter((n) => !n.domain && ['MatMul', 'Gemm', 'Conv'].includes(n.opType ?? '')).map(nodeId);
+    throw new LatheError('unknown-node', `exclude names no node of the model: ${unknown.join(', ')}`, {
+      hint: `give node names (an unnamed node by its first output)${layers.length ? `, e.g. ${layers.slice(0, 5).join(', ')}` : ''}`,
+    });
+  }
 }
 
 /** Why an evaluated candidate fails the thresholds, or undefined when it passes. */
@@ -118,7 +135,10 @@ export async function quantizeAuto(model: onnx.IModelProto, options: AutoOptions
   if (prep.liftedConstants.length) explanation.push(`prepared: ${prep.liftedConstants.length} Constant weights lifted to initializers`);
   if (prep.foldedBatchNorms.length) explanation.push(`prepared: ${prep.foldedBatchNorms.length} BatchNormalization folded into the Conv before it`);
   const changed = prep.upgradedFromOpset !== undefined || prep.liftedConstants.length + prep.foldedBatchNorms.length > 0;
-  const list = plans(prepared, changed, inputs, inspectModel(prepared).opCounts);
+  const exclude = options.exclude ?? [];
+  checkExclude(model, exclude);
+  if (exclude.length) explanation.push(`left in float in every candidate (excluded): ${exclude.join(', ')}`);
+  const list = plans(prepared, changed, inputs, inspectModel(prepared).opCounts, exclude);
   const candidates: AutoCandidate[] = [];
   const built = new Map<AutoCandidate, onnx.IModelProto>();
   for (const [i, plan] of list.entries()) {

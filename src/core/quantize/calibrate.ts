@@ -24,8 +24,8 @@ export interface Range {
   hi: number;
 }
 
-/** Every float32 value a tensor took over all calibration inputs. */
-async function collect(model: onnx.IModelProto, tensors: readonly string[], inputs: readonly Feeds[]): Promise<Map<string, Float32Array>> {
+/** Every float32 value a tensor took over all calibration inputs, one array per input. */
+async function collect(model: onnx.IModelProto, tensors: readonly string[], inputs: readonly Feeds[]): Promise<Map<string, Float32Array[]>> {
   const augmented = cloneModel(model);
   const graph = mainGraph(augmented);
   const outputs = new Set(graph.output.map((o) => o.name));
@@ -33,7 +33,9 @@ async function collect(model: onnx.IModelProto, tensors: readonly string[], inpu
     if (outputs.has(name)) continue;
     graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }));
   }
-  const session = await ort.InferenceSession.create(encodeModel(augmented), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  // no graph optimizations, as ORT's calibrator: session creation is then several times faster, and the values
+  // observed are those of the graph as written
+  const session = await ort.InferenceSession.create(encodeModel(augmented), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
   const chunks = new Map<string, Float32Array[]>(tensors.map((t) => [t, []]));
   try {
     for (const feeds of inputs) {
@@ -43,20 +45,23 @@ async function collect(model: onnx.IModelProto, tensors: readonly string[], inpu
   } finally {
     await session.release();
   }
-  return new Map(
-    [...chunks].map(([name, parts]) => {
-      const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-      parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
-      return [name, all];
-    }),
-  );
+  return chunks;
 }
 
-function minMax(values: Float32Array): Range {
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  return all;
+}
+
+function minMax(parts: readonly Float32Array[]): Range {
   let [lo, hi] = [Infinity, -Infinity];
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+  for (const values of parts) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
   }
   return lo > hi ? { lo: 0, hi: 0 } : { lo, hi };
 }
@@ -80,7 +85,7 @@ function histogram(values: Float32Array, bins: number, first: number, last: numb
 
 /** ORT's percentile calibration (symmetric): the |x| below which `percentile`% of values lie, clipped to the observed range. */
 function percentileRange(values: Float32Array, percentile: number, bins: number): Range {
-  const { lo, hi } = minMax(values);
+  const { lo, hi } = minMax([values]);
   let [amin, amax] = [Infinity, 0];
   for (const v of values) {
     const a = Math.abs(v);
@@ -128,7 +133,7 @@ function klDivergence(p: Float64Array, q: Float64Array): number {
  * and keep the one whose clipped distribution, merged into `quantizedBins` bins, loses the least information.
  */
 function entropyRange(values: Float32Array, bins: number, quantizedBins: number): Range {
-  const { lo, hi } = minMax(values);
+  const { lo, hi } = minMax([values]);
   const t = Math.fround(Math.max(Math.abs(lo), Math.abs(hi)));
   const { counts: hist, edges } = histogram(values, bins, -t, t, false);
   const zero = Math.floor(bins / 2);
@@ -178,10 +183,10 @@ export async function calibrate(
   if (tensors.length === 0) return new Map();
   const values = await collect(model, tensors, inputs);
   const ranges = new Map<string, Range>();
-  for (const [name, data] of values) {
-    if (method === 'minmax') ranges.set(name, minMax(data));
-    else if (method === 'percentile') ranges.set(name, percentileRange(data, options.percentile ?? 99.999, options.numBins ?? 2048));
-    else ranges.set(name, entropyRange(data, options.numBins ?? 128, options.numQuantizedBins ?? 128));
+  for (const [name, parts] of values) {
+    if (method === 'minmax') ranges.set(name, minMax(parts));
+    else if (method === 'percentile') ranges.set(name, percentileRange(concat(parts), options.percentile ?? 99.999, options.numBins ?? 2048));
+    else ranges.set(name, entropyRange(concat(parts), options.numBins ?? 128, options.numQuantizedBins ?? 128));
   }
   return ranges;
 }

@@ -1,8 +1,8 @@
 import { onnx } from 'onnx-proto';
-import { readTensor, subgraphsOf } from '../onnx';
+import { subgraphsOf } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, finishModel, GraphIndex, mainGraph, nodeId } from './graph';
-import { toHalfBits } from './half';
+import { cloneModel, finishModel, floatValues, GraphIndex, mainGraph, nodeId } from './graph';
+import { halfOfFloatBits, toHalfBits } from './half';
 import { inferElemTypes } from './types';
 
 /** Ops kept in float32 by default: ONNX Runtime lacks float16 kernels for them or they lose too much in float16 (onnxconverter-common's list). */
@@ -36,20 +36,41 @@ const D = onnx.TensorProto.DataType;
 const FP16_MAX = 65504;
 const FP16_MIN_POSITIVE = 5.96e-8;
 
+const f32 = new Float32Array([FP16_MAX, FP16_MIN_POSITIVE]);
+const [MAX_BITS, MIN_BITS] = new Uint32Array(f32.buffer);
+// |v| < FP16_MIN_POSITIVE as bits: below the first float32 that is not less than it
+const TINY_BITS = f32[1] < FP16_MIN_POSITIVE ? MIN_BITS + 1 : MIN_BITS;
+const [HALF_MAX, HALF_MIN_POSITIVE] = [toHalfBits(FP16_MAX), toHalfBits(FP16_MIN_POSITIVE)];
+
+/**
+ * float16 bits of the float32 bits src[from, to) into dst, clamped into float16's range; returns how many were
+ * clamped. On bits only, over slices: a small function called often is optimized sooner than one long loop.
+ */
+function halfSlice(src: Uint32Array, dst: Uint16Array, from: number, to: number): number {
+  let clamped = 0;
+  for (let i = from; i < to; i++) {
+    const x = src[i];
+    const a = x & 0x7fffffff;
+    if (a > MAX_BITS && a < 0x7f800000) {
+      dst[i] = ((x >>> 16) & 0x8000) | HALF_MAX;
+      clamped++;
+    } else if (a !== 0 && a < TINY_BITS) {
+      dst[i] = ((x >>> 16) & 0x8000) | HALF_MIN_POSITIVE;
+      clamped++;
+    } else {
+      dst[i] = halfOfFloatBits(x);
+    }
+  }
+  return clamped;
+}
+
 /** A float32 tensor's data as float16 (in place), clamped into float16's range. Returns how many values were clamped. */
 function tensorToHalf(tensor: onnx.ITensorProto): number {
-  const values = readTensor(tensor).data as Float32Array;
-  let clamped = 0;
+  const values = floatValues(tensor).data;
+  const src = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const bits = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    const a = Math.abs(v);
-    let clampedValue = v;
-    if (a > FP16_MAX && Number.isFinite(v)) clampedValue = Math.sign(v) * FP16_MAX;
-    else if (a > 0 && a < FP16_MIN_POSITIVE) clampedValue = Math.sign(v) * FP16_MIN_POSITIVE;
-    if (clampedValue !== v) clamped++;
-    bits[i] = toHalfBits(clampedValue);
-  }
+  let clamped = 0;
+  for (let from = 0; from < values.length; from += 4096) clamped += halfSlice(src, bits, from, Math.min(values.length, from + 4096));
   tensor.dataType = D.FLOAT16;
   tensor.rawData = new Uint8Array(bits.buffer);
   tensor.floatData = [];

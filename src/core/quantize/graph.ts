@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { decodeModel, encodeModel, forEachGraph, readTensor, subgraphsOf, toNumber } from '../onnx';
+import { checkModel, forEachGraph, readTensor, subgraphsOf, toNumber } from '../onnx';
 
 /** Float data as readTensor and makeTensor hold it. */
 export type Floats = Float32Array<ArrayBuffer>;
@@ -10,14 +10,27 @@ export function mainGraph(model: onnx.IModelProto): onnx.GraphProto {
   return model.graph as onnx.GraphProto;
 }
 
-/** A deep copy, so every method stays pure: the caller's model is never modified. */
+function copyStructure(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
+  if (Array.isArray(value)) return value.map(copyStructure);
+  const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
+  for (const key of Object.keys(value)) copy[key] = copyStructure((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
+/**
+ * A deep copy of the model's structure, so every method stays pure: the caller's model is never modified.
+ * Tensor bytes are shared, not copied (copying them was most of a method's time on large models), so a method
+ * replaces a tensor's `rawData` and never writes into it. Plain-object parts become message instances, as decoded.
+ */
 export function cloneModel(model: onnx.IModelProto): onnx.ModelProto {
-  return onnx.ModelProto.decode(encodeModel(model));
+  return onnx.ModelProto.fromObject(copyStructure(model) as Record<string, unknown>);
 }
 
 /** Check a rewritten model with the same structural checks as a loaded one, naming the method in errors. */
 export function finishModel(model: onnx.ModelProto, method: string): onnx.ModelProto {
-  return decodeModel(encodeModel(model), `${method} result`);
+  checkModel(model, `${method} result`);
+  return model;
 }
 
 /**
@@ -58,12 +71,19 @@ export class GraphIndex {
     return (this.readers.get(name) ?? 0) + (this.outputs.has(name) ? 1 : 0);
   }
 
-  /** The float32 values of an initializer, or undefined when `name` is not a float32 initializer. */
+  /** Whether `name` is a float32 initializer (without reading its values). */
+  isFloatWeight(name: string): boolean {
+    return this.initializers.get(name)?.dataType === onnx.TensorProto.DataType.FLOAT;
+  }
+
+  /**
+   * The float32 values of an initializer, or undefined when `name` is not a float32 initializer. The values may
+   * be a view of the model's own bytes: read them, never write into them.
+   */
   floatWeight(name: string): { dims: number[]; data: Floats } | undefined {
     const tensor = this.initializers.get(name);
     if (!tensor || tensor.dataType !== onnx.TensorProto.DataType.FLOAT) return undefined;
-    const { dims, data } = readTensor(tensor);
-    return { dims, data: data as Floats };
+    return floatValues(tensor);
   }
 
   addInitializer(tensor: onnx.TensorProto): void {
@@ -82,6 +102,21 @@ export class GraphIndex {
     const kept = new Set(this.graph.initializer.map((t) => t.name));
     this.graph.input = (this.graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? '') || kept.has(v.name));
   }
+}
+
+/**
+ * A float32 tensor's values, as a view of its raw bytes when they are 4-byte aligned (no copy of a large weight),
+ * else as readTensor's copy. Read them, never write into them.
+ */
+export function floatValues(tensor: onnx.ITensorProto): { dims: number[]; data: Floats } {
+  const raw = tensor.rawData;
+  const dims = (tensor.dims ?? []).map(toNumber);
+  const count = dims.reduce((n, d) => n * d, 1);
+  if (raw && raw.byteOffset % 4 === 0 && raw.byteLength === count * 4 && tensor.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) {
+    return { dims, data: new Float32Array(raw.buffer as ArrayBuffer, raw.byteOffset, count) };
+  }
+  const { data } = readTensor(tensor);
+  return { dims, data: data as Floats };
 }
 
 /** How reports and `exclude` lists name a node: its name, or its first output when it has none. */

@@ -6,7 +6,11 @@ const u32 = new Uint32Array(f32.buffer);
 /** The float16 bits nearest to `value` (round to nearest even; overflow gives ±Infinity, NaN stays NaN). */
 export function toHalfBits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return halfOfFloatBits(u32[0]);
+}
+
+/** toHalfBits of the float32 whose bits are `x` (read through a Uint32Array view, with no scratch write). */
+export function halfOfFloatBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   const mant = x & 0x7fffff;

@@ -35,15 +35,21 @@ export function quantizeBlocks4(data: Float32Array, k: number, n: number, blockS
   const scales = new Float32Array(n * blocks);
   const zpBytes = Math.ceil(blocks / 2);
   const zeroPoints = new Uint8Array(n * zpBytes);
+  // one column at a time, contiguous: reading the columns of the row-major weight in place misses the cache
+  const column = new Float32Array(k);
   for (let col = 0; col < n; col++) {
+    for (let r = 0, i = col; r < k; r++, i += n) column[r] = data[i];
     // an odd block count leaves a spare nibble, which ORT fills with the default zero point 8
     if (blocks % 2) zeroPoints[col * zpBytes + zpBytes - 1] = 0x80;
     for (let b = 0; b < blocks; b++) {
-      const end = Math.min(k, (b + 1) * blockSize);
-      let [lo, hi] = [0, 0];
-      for (let r = b * blockSize; r < end; r++) {
-        lo = Math.min(lo, data[r * n + col]);
-        hi = Math.max(hi, data[r * n + col]);
+      const start = b * blockSize;
+      const end = Math.min(k, start + blockSize);
+      let lo = 0;
+      let hi = 0;
+      for (let r = start; r < end; r++) {
+        const v = column[r];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
       }
       let scale: number;
       let zp: number;
@@ -59,10 +65,12 @@ export function quantizeBlocks4(data: Float32Array, k: number, n: number, blockS
       const reciprocal = scale === 0 ? 0 : Math.fround(1 / scale);
       scales[col * blocks + b] = scale;
       zeroPoints[col * zpBytes + (b >> 1)] |= zp << ((b & 1) * 4);
-      for (let r = b * blockSize; r < end; r++) {
-        const q = Math.min(15, Math.max(0, roundf(Math.fround(Math.fround(data[r * n + col] * reciprocal) + zp))));
-        const i = r - b * blockSize;
-        packed[(col * blocks + b) * blob + (i >> 1)] |= q << ((i & 1) * 4);
+      const base = (col * blocks + b) * blob;
+      for (let r = start; r < end; r++) {
+        // C's roundf (half away from zero); below zero the value clamps to 0 either way, so floor(x + 0.5) does
+        const q = Math.floor(Math.fround(Math.fround(column[r] * reciprocal) + zp) + 0.5);
+        const i = r - start;
+        packed[base + (i >> 1)] |= (q < 0 ? 0 : q > 15 ? 15 : q) << ((i & 1) * 4);
       }
     }
   }

@@ -1,9 +1,8 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { onnx } from 'onnx-proto';
 import type { OperationOptions } from '../events';
 import { encodeModel, loadModel } from '../onnx';
-import { registerModel, resolveModelRef, versionRef, type RegisteredModel } from '../registry';
+import { registerModelBytes, resolveModelRef, versionRef, type RegisteredModel } from '../registry';
 import type { ParamValue } from '../runs/record';
 import { pathExists, writeFileAtomic } from '../workspace/atomic';
 import { blobPath } from '../workspace/blobs';
@@ -97,7 +96,7 @@ function cancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new LatheError('cancelled', 'quantization was cancelled; nothing was written', { hint: 'run it again to finish' });
 }
 
-interface Source {
+export interface Source {
   model: onnx.ModelProto;
   /** `name@vK` or the absolute file. */
   label: string;
@@ -106,7 +105,8 @@ interface Source {
   defaultName: string;
 }
 
-async function loadSource(layout: StoreLayout, given: string, cwd: string): Promise<Source> {
+/** A registered version (`model:` prefix allowed) or an .onnx file, loaded; the blob must be in the cache. */
+export async function loadSource(layout: StoreLayout, given: string, cwd: string): Promise<Source> {
   const ref = given.replace(/^model:/, '');
   if (ref.endsWith('.onnx') || ref.includes('/') || ref.includes(path.sep)) {
     const file = path.resolve(cwd, ref);
@@ -163,7 +163,7 @@ async function runMethod(prepared: onnx.ModelProto, request: QuantizeRequest, in
       return { model, notes: [...report.factorized.map((f) => `${f.node}: [${f.shape.join('×')}] to rank ${f.rank} (${(100 * f.energy).toFixed(1)}% energy)`), ...skippedNotes(report.skipped)] };
     }
     case 'auto': {
-      const result = await quantizeAuto(prepared, { inputs, signal: opts.signal, onProgress: opts.onProgress, runs: request.runs });
+      const result = await quantizeAuto(prepared, { inputs, exclude, signal: opts.signal, onProgress: opts.onProgress, runs: request.runs });
       return { model: result.model as onnx.ModelProto, notes: result.explanation.filter((line) => !line.startsWith('ONLY RANDOM')) };
     }
     default:
@@ -260,34 +260,25 @@ export async function quantizeModelVersion(layout: StoreLayout, request: Quantiz
   progress('registering', 0.9);
   const bytes = encodeModel(method.model);
   if (request.register !== false) {
-    await fs.mkdir(layout.tmp, { recursive: true });
     const name = request.name ?? source.defaultName;
-    // a folder of its own, so the file registered keeps a readable original name
-    const dir = await fs.mkdtemp(path.join(layout.tmp, 'quantize-'));
-    const tmp = path.join(dir, `${name}-${request.method}.onnx`);
-    try {
-      await fs.writeFile(tmp, bytes);
-      result.version = await registerModel(
-        layout,
-        tmp,
-        {
-          name,
-          parent: source.ref,
-          technique: request.method,
-          settings: source.ref ? settings : { ...settings, source: source.label },
-          metrics: result.metrics,
-          datasets: data?.dataset ? [data.dataset] : undefined,
-          message: data ? `${request.method} of ${source.label}` : `${request.method} of ${source.label}; evaluated on random inputs only`,
-        },
-        { log: opts.log },
-      );
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+    result.version = await registerModelBytes(
+      layout,
+      bytes,
+      `${name}-${request.method}.onnx`,
+      {
+        name,
+        parent: source.ref,
+        technique: request.method,
+        settings: source.ref ? settings : { ...settings, source: source.label },
+        metrics: result.metrics,
+        datasets: data?.dataset ? [data.dataset] : undefined,
+        message: data ? `${request.method} of ${source.label}` : `${request.method} of ${source.label}; evaluated on random inputs only`,
+      },
+      { log: opts.log },
+    );
   }
   if (request.output) {
     result.output = path.resolve(cwd, request.output);
-    await fs.mkdir(path.dirname(result.output), { recursive: true });
     await writeFileAtomic(result.output, bytes);
   }
   progress('done', 1);

@@ -2,7 +2,8 @@ import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import { cloneModel, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes } from './graph';
-import { svd } from './svd';
+import { truncatedSvd } from './randomizedSvd';
+import { singularValues } from './svd';
 
 export interface LowRankOptions {
   /** Keep this many singular values per weight... */
@@ -18,9 +19,13 @@ export interface LowRankReport {
   skipped: { node: string; op: string; reason: string }[];
 }
 
-/** The rank a weight with singular values `s` gets under the options. */
-function chooseRank(s: Float64Array, options: LowRankOptions): number {
-  if (options.rank !== undefined) return Math.min(options.rank, s.length);
+/**
+ * The rank a [k, n] weight gets under the options: the rank asked (at most min(k, n)), or the fewest singular
+ * values whose squares hold the energy asked, found from the exact singular values (no vectors needed for that).
+ */
+function chooseRank(data: Float32Array, k: number, n: number, options: LowRankOptions): number {
+  if (options.rank !== undefined) return Math.min(options.rank, k, n);
+  const s = singularValues(data, k, n);
   const total = s.reduce((a, v) => a + v * v, 0);
   const target = (options.energy ?? 0.9) * total;
   let kept = 0;
@@ -32,16 +37,16 @@ function chooseRank(s: Float64Array, options: LowRankOptions): number {
 }
 
 /** The weight as [K, N] with Gemm's transB and alpha applied, or why the node is left alone. */
-function weightOf(node: onnx.INodeProto, index: GraphIndex): { data: Float64Array; k: number; n: number } | string {
+function weightOf(node: onnx.INodeProto, index: GraphIndex): { data: Float32Array; k: number; n: number } | string {
   const w = index.floatWeight(node.input?.[1] ?? '');
   if (!w) return 'its weight is not a float32 initializer (computed at run time)';
   if (w.dims.length !== 2) return `its weight has rank ${w.dims.length}; only 2-D weights are factorized`;
-  if (node.opType === 'MatMul') return { data: Float64Array.from(w.data), k: w.dims[0], n: w.dims[1] };
+  if (node.opType === 'MatMul') return { data: w.data, k: w.dims[0], n: w.dims[1] };
   if (intAttr(node, 'transA', 0) !== 0) return 'Gemm with transA=1 is not factorized';
   const transB = intAttr(node, 'transB', 0) !== 0;
   const alpha = floatAttr(node, 'alpha', 1);
   const [k, n] = transB ? [w.dims[1], w.dims[0]] : w.dims;
-  const data = new Float64Array(k * n);
+  const data = new Float32Array(k * n);
   for (let r = 0; r < k; r++) for (let c = 0; c < n; c++) data[r * n + c] = alpha * w.data[transB ? c * k + r : r * n + c];
   return { data, k, n };
 }
@@ -72,12 +77,13 @@ export function factorizeLowRank(model: onnx.IModelProto, options: LowRankOption
       report.skipped.push({ node: id, op, reason: w });
       return [node];
     }
-    const d = svd(w.data, w.k, w.n);
-    const r = chooseRank(d.s, options);
+    const r = chooseRank(w.data, w.k, w.n, options);
     if (r * (w.k + w.n) >= w.k * w.n) {
       report.skipped.push({ node: id, op, reason: `rank ${r} of a ${w.k}×${w.n} weight would not make it smaller` });
       return [node];
     }
+    // only the kept singular vectors are computed: a full SVD of a large weight took seconds
+    const d = truncatedSvd(w.data, w.k, w.n, r);
     const a = new Float32Array(w.k * r);
     const b = new Float32Array(r * w.n);
     for (let j = 0; j < r; j++) {
@@ -85,8 +91,8 @@ export function factorizeLowRank(model: onnx.IModelProto, options: LowRankOption
       for (let i = 0; i < w.k; i++) a[i * r + j] = d.u[i * d.k + j] * root;
       for (let i = 0; i < w.n; i++) b[j * w.n + i] = d.v[i * d.k + j] * root;
     }
-    const total = d.s.reduce((acc, v) => acc + v * v, 0);
-    const energy = total === 0 ? 1 : d.s.subarray(0, r).reduce((acc, v) => acc + v * v, 0) / total;
+    const total = w.data.reduce((acc, v) => acc + v * v, 0);
+    const energy = total === 0 ? 1 : Math.min(1, d.s.reduce((acc, v) => acc + v * v, 0) / total);
     report.factorized.push({ node: id, op, shape: [w.k, w.n], rank: r, energy });
     const base = node.input?.[1] ?? id;
     const [aName, bName, hidden] = [index.fresh(`${base}_lowrank_a`), index.fresh(`${base}_lowrank_b`), index.fresh(`${node.output?.[0]}_lowrank`)];

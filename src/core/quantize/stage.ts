@@ -9,7 +9,8 @@ export interface LatheInvocation {
   env?: Record<string, string>;
 }
 
-function stringArg(args: Record<string, unknown>, key: string, stage: string, required: boolean): string | undefined {
+/** A `with:` string argument, or a clear pipeline error when it is missing or not a string. */
+export function stringArg(args: Record<string, unknown>, key: string, stage: string, required: boolean): string | undefined {
   const value = args[key];
   if (value === undefined && !required) return undefined;
   if (typeof value !== 'string' || !value.trim()) {

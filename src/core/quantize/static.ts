@@ -82,19 +82,19 @@ function refusal(node: onnx.INodeProto, index: GraphIndex, ranges: Map<string, R
   if (!ranges.has(x)) return `its input ${x} is not a float tensor computed at run time`;
   if (node.opType === 'MatMul') {
     const b = node.input?.[1] ?? '';
-    if (!index.floatWeight(b) && !ranges.has(b)) return `its input ${b} is neither a float32 initializer nor a float tensor`;
+    if (!index.isFloatWeight(b) && !ranges.has(b)) return `its input ${b} is neither a float32 initializer nor a float tensor`;
     return undefined;
   }
-  if (!index.floatWeight(node.input?.[1] ?? '')) return 'its weight is not a float32 initializer (computed at run time)';
+  if (!index.isFloatWeight(node.input?.[1] ?? '')) return 'its weight is not a float32 initializer (computed at run time)';
   const bias = node.input?.[2];
-  if (bias && !index.floatWeight(bias)) return 'its bias is not a float32 initializer';
+  if (bias && !index.isFloatWeight(bias)) return 'its bias is not a float32 initializer';
   if (node.opType === 'Gemm' && intAttr(node, 'transA', 0) !== 0) return 'Gemm with transA=1 is not quantized';
   return undefined;
 }
 
 /** The float tensors a node reads at run time (activations) and the output its QDQ covers. */
 function activationsOf(node: onnx.INodeProto, index: GraphIndex): string[] {
-  const inputs = node.opType === 'MatMul' ? (node.input ?? []).slice(0, 2).filter((i) => !index.floatWeight(i)) : [node.input?.[0] ?? ''];
+  const inputs = node.opType === 'MatMul' ? (node.input ?? []).slice(0, 2).filter((i) => !index.isFloatWeight(i)) : [node.input?.[0] ?? ''];
   return [...inputs, node.output?.[0] ?? ''];
 }
 
@@ -223,7 +223,7 @@ export async function quantizeStatic(
 
   for (const node of nodes) {
     for (const t of activationsOf(node, index).filter((t) => ranges.has(t))) quantizeActivation(t);
-    if (node.opType === 'MatMul' && !index.floatWeight(node.input?.[1] ?? '')) {
+    if (node.opType === 'MatMul' && !index.isFloatWeight(node.input?.[1] ?? '')) {
       report.quantized.push({ node: nodeId(node), op: node.opType ?? '' });
       continue;
     }

@@ -70,23 +70,27 @@ function jacobiTall(a: ArrayLike<number>, m: number, n: number, tolerance: numbe
 }
 
 /**
- * Eigen-decomposition of a symmetric n×n matrix (row-major, overwritten by the eigenvectors as columns):
+ * Eigen-decomposition of a symmetric n×n matrix (row-major, overwritten by the eigenvectors):
  * Householder reduction to tridiagonal form, then the implicit QL method (EISPACK tred2/tql2, as in JAMA).
- * Returns the eigenvalues (unsorted); row j of `v` is then the eigenvector of eigenvalue j.
+ * Returns the eigenvalues (unsorted); row j of `v` is then the eigenvector of eigenvalue j. With `vectors`
+ * false only the eigenvalues are computed (several times faster; `v` is left scrambled).
+ * The reduction works on the transpose of JAMA's V (the input is symmetric, so it is its own transpose): JAMA
+ * walks V by columns, which here are contiguous rows; this is what makes it fast on large matrices.
  */
-function symmetricEigen(v: Float64Array, n: number): Float64Array {
+function symmetricEigen(v: Float64Array, n: number, vectors = true): Float64Array {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  for (let j = 0; j < n; j++) d[j] = v[(n - 1) * n + j];
+  // W[r][c] = v[r * n + c] holds JAMA's V[c][r]
+  for (let j = 0; j < n; j++) d[j] = v[j * n + n - 1];
   for (let i = n - 1; i > 0; i--) {
     let [scale, h] = [0, 0];
     for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
     if (scale === 0) {
       e[i] = d[i - 1];
       for (let j = 0; j < i; j++) {
-        d[j] = v[(i - 1) * n + j];
-        v[i * n + j] = 0;
+        d[j] = v[j * n + i - 1];
         v[j * n + i] = 0;
+        v[i * n + j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -101,11 +105,11 @@ function symmetricEigen(v: Float64Array, n: number): Float64Array {
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j];
-        v[j * n + i] = f;
+        v[i * n + j] = f;
         g = e[j] + v[j * n + j] * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          g += v[k * n + j] * d[k];
-          e[k] += v[k * n + j] * f;
+        for (let k = j + 1, J = j * n; k <= i - 1; k++) {
+          g += v[J + k] * d[k];
+          e[k] += v[J + k] * f;
         }
         e[j] = g;
       }
@@ -118,37 +122,41 @@ function symmetricEigen(v: Float64Array, n: number): Float64Array {
       for (let j = 0; j < i; j++) e[j] -= hh * d[j];
       for (let j = 0; j < i; j++) {
         [f, g] = [d[j], e[j]];
-        for (let k = j; k <= i - 1; k++) v[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = v[(i - 1) * n + j];
-        v[i * n + j] = 0;
+        for (let k = j, J = j * n; k <= i - 1; k++) v[J + k] -= f * e[k] + g * d[k];
+        d[j] = v[j * n + i - 1];
+        v[j * n + i] = 0;
       }
     }
     d[i] = h;
   }
-  for (let i = 0; i < n - 1; i++) {
-    v[(n - 1) * n + i] = v[i * n + i];
-    v[i * n + i] = 1;
-    const h = d[i + 1];
-    if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = v[k * n + i + 1] / h;
-      for (let j = 0; j <= i; j++) {
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += v[k * n + i + 1] * v[k * n + j];
-        for (let k = 0; k <= i; k++) v[k * n + j] -= g * d[k];
+  if (!vectors) {
+    // the tridiagonal form's diagonal sits on the diagonal; accumulating the transformations only moves it
+    for (let j = 0; j < n; j++) d[j] = v[j * n + j];
+  } else {
+    for (let i = 0; i < n - 1; i++) {
+      v[i * n + n - 1] = v[i * n + i];
+      v[i * n + i] = 1;
+      const h = d[i + 1];
+      const next = (i + 1) * n;
+      if (h !== 0) {
+        for (let k = 0; k <= i; k++) d[k] = v[next + k] / h;
+        for (let j = 0; j <= i; j++) {
+          let g = 0;
+          const J = j * n;
+          for (let k = 0; k <= i; k++) g += v[next + k] * v[J + k];
+          for (let k = 0; k <= i; k++) v[J + k] -= g * d[k];
+        }
       }
+      for (let k = 0; k <= i; k++) v[next + k] = 0;
     }
-    for (let k = 0; k <= i; k++) v[k * n + i + 1] = 0;
+    for (let j = 0; j < n; j++) {
+      d[j] = v[j * n + n - 1];
+      v[j * n + n - 1] = 0;
+    }
+    // W is now the transpose of JAMA's V: the QL rotations below combine its contiguous rows
+    v[n * n - 1] = 1;
   }
-  for (let j = 0; j < n; j++) {
-    d[j] = v[(n - 1) * n + j];
-    v[(n - 1) * n + j] = 0;
-  }
-  v[n * n - 1] = 1;
   e[0] = 0;
-  // the QL rotations combine columns: transposed, they walk contiguous rows
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) [v[i * n + j], v[j * n + i]] = [v[j * n + i], v[i * n + j]];
-  }
 
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
@@ -183,7 +191,7 @@ function symmetricEigen(v: Float64Array, n: number): Float64Array {
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          for (let k = 0, I = i * n, J = I + n; k < n; k++) {
+          for (let k = 0, I = i * n, J = I + n; vectors && k < n; k++) {
             const a = v[I + k];
             const b = v[J + k];
             v[J + k] = s * a + c * b;
@@ -206,18 +214,39 @@ function symmetricEigen(v: Float64Array, n: number): Float64Array {
  * of Jacobi's many sweeps; singular values far below the largest lose relative accuracy (√ε·s₁ absolute),
  * which truncation never keeps anyway. Columns of U for zero singular values are zero.
  */
-function gramTall(a: ArrayLike<number>, m: number, n: number): Svd {
+/**
+ * AᵀA (n×n, row-major) of a row-major m×n matrix, as dot products of A's columns (copied to contiguous rows),
+ * four columns against each other column at a time: summing row by row into G streamed all of G once per row of A.
+ */
+function gram(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  const t = new Float64Array(n * m);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
   const g = new Float64Array(n * n);
-  const row = new Float64Array(n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) row[j] = a[i * n + j];
-    for (let p = 0; p < n; p++) {
-      const x = row[p];
-      if (x === 0) continue;
-      for (let q = p; q < n; q++) g[p * n + q] += x * row[q];
+  for (let p = 0; p < n; p += 4) {
+    // past the last column, the last one stands in and its sums are dropped
+    const [p0, p1, p2, p3] = [p * m, Math.min(p + 1, n - 1) * m, Math.min(p + 2, n - 1) * m, Math.min(p + 3, n - 1) * m];
+    for (let q = p; q < n; q++) {
+      let [s0, s1, s2, s3] = [0, 0, 0, 0];
+      for (let i = 0, Q = q * m; i < m; i++) {
+        const x = t[Q + i];
+        s0 += t[p0 + i] * x;
+        s1 += t[p1 + i] * x;
+        s2 += t[p2 + i] * x;
+        s3 += t[p3 + i] * x;
+      }
+      const sums = [s0, s1, s2, s3];
+      for (let r = 0; r < 4 && p + r < n; r++) {
+        if (q < p + r) continue;
+        g[(p + r) * n + q] = sums[r];
+        g[q * n + p + r] = sums[r];
+      }
     }
   }
-  for (let p = 0; p < n; p++) for (let q = 0; q < p; q++) g[p * n + q] = g[q * n + p];
+  return g;
+}
+
+function gramTall(a: ArrayLike<number>, m: number, n: number): Svd {
+  const g = gram(a, m, n);
   const lambda = symmetricEigen(g, n);
   const order = Array.from(lambda.keys()).sort((x, y) => lambda[y] - lambda[x]);
   const out: Svd = { u: new Float64Array(m * n), s: new Float64Array(n), v: new Float64Array(n * n), m, n, k: n };
@@ -228,14 +257,15 @@ function gramTall(a: ArrayLike<number>, m: number, n: number): Svd {
   }
   // U = A·V·S⁻¹, row by row
   const inverse = Float64Array.from(out.s, (sigma) => (sigma > 1e-300 ? 1 / sigma : 0));
+  const [u, v] = [out.u, out.v];
   for (let i = 0; i < m; i++) {
-    const u = out.u.subarray(i * n, (i + 1) * n);
+    const row = i * n;
     for (let q = 0; q < n; q++) {
-      const x = a[i * n + q];
+      const x = a[row + q];
       if (x === 0) continue;
-      for (let r = 0, Q = q * n; r < n; r++) u[r] += x * out.v[Q + r];
+      for (let r = 0, Q = q * n; r < n; r++) u[row + r] += x * v[Q + r];
     }
-    for (let r = 0; r < n; r++) u[r] *= inverse[r];
+    for (let r = 0; r < n; r++) u[row + r] *= inverse[r];
   }
   return out;
 }
@@ -243,14 +273,41 @@ function gramTall(a: ArrayLike<number>, m: number, n: number): Svd {
 /** Matrices whose smaller side is at most this go through Jacobi (exact to working precision), larger ones through the Gram matrix (fast). */
 const JACOBI_MAX = 128;
 
-/** The thin SVD of a row-major m×n matrix. */
-export function svd(a: ArrayLike<number>, m: number, n: number, options: { tolerance?: number; maxSweeps?: number } = {}): Svd {
+/** The thin SVD of a row-major m×n matrix; `method` overrides the choice by size. */
+export function svd(
+  a: ArrayLike<number>,
+  m: number,
+  n: number,
+  options: { tolerance?: number; maxSweeps?: number; method?: 'jacobi' | 'gram' } = {},
+): Svd {
   const [tolerance, maxSweeps] = [options.tolerance ?? 1e-9, options.maxSweeps ?? 60];
-  const tall = (x: ArrayLike<number>, rows: number, cols: number) => (cols <= JACOBI_MAX ? jacobiTall(x, rows, cols, tolerance, maxSweeps) : gramTall(x, rows, cols));
+  const jacobi = (cols: number) => (options.method ? options.method === 'jacobi' : cols <= JACOBI_MAX);
+  const tall = (x: ArrayLike<number>, rows: number, cols: number) => (jacobi(cols) ? jacobiTall(x, rows, cols, tolerance, maxSweeps) : gramTall(x, rows, cols));
   if (m >= n) return tall(a, m, n);
   // Aᵀ = V S Uᵀ: decompose the transpose and swap the factors
   const t = new Float64Array(m * n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
   const r = tall(t, n, m);
   return { u: r.v, s: r.s, v: r.u, m, n, k: m };
+}
+
+/**
+ * The singular values of a row-major m×n matrix, descending, without its vectors: the eigenvalues of the smaller
+ * Gram matrix. Their squares (the energies a rank is chosen by) are exact to ε·s₁²; a small singular value itself
+ * has √ε·s₁ absolute accuracy.
+ */
+export function singularValues(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  let g: Float64Array;
+  if (m >= n) {
+    g = gram(a, m, n);
+  } else {
+    const t = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
+    g = gram(t, n, m);
+  }
+  const k = Math.min(m, n);
+  return symmetricEigen(g, k, false)
+    .map((lambda) => Math.sqrt(Math.max(lambda, 0)))
+    .sort()
+    .reverse();
 }

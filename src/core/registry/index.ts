@@ -4,7 +4,7 @@ export { exportModel, type ExportResult } from './export';
 export { modelLineage } from './lineage';
 export { aliasProblem, parseModelRef, STANDARD_ALIASES, versionRef, type ModelRef } from './names';
 export { aliasHistory, listModels, modelAliases, modelVersions, resolveModelRef } from './query';
-export { registerModel, type RegisterOptions } from './register';
+export { registerModel, registerModelBytes, type RegisterOptions } from './register';
 export type {
   AliasMove,
   AliasRecord,

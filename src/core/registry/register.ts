@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { resolveRef as resolveDatasetRef } from '../data';
 import { latheEvents, type OperationOptions } from '../events';
@@ -25,6 +26,8 @@ export interface RegisterOptions {
   /** Dataset references (`name`, `name@latest`, `name@vK`); each must exist and is recorded as `name@vK`. */
   datasets?: string[];
   message?: string;
+  /** Set for a LoRA adapter, which is not a model of its own. */
+  kind?: 'adapter';
 }
 
 function io(spec: ValueSpec): ModelIo {
@@ -128,6 +131,7 @@ export async function registerModel(
       schema: 1,
       name: options.name,
       version: (last ?? 0) + 1,
+      ...(options.kind ? { kind: options.kind } : {}),
       createdAt: new Date().toISOString(),
       message: options.message || undefined,
       file: { sha256: blob.sha256, size: blob.size, originalName: path.basename(file) },
@@ -143,4 +147,26 @@ export async function registerModel(
     latheEvents.emit({ type: 'model-changed', root: layout.root, name: options.name });
   }
   return result;
+}
+
+/**
+ * Register model bytes made in memory: written to a temp folder of their own, so the version keeps `fileName`
+ * as its original name, then registered like a file.
+ */
+export async function registerModelBytes(
+  layout: StoreLayout,
+  bytes: Uint8Array,
+  fileName: string,
+  options: RegisterOptions,
+  opts: OperationOptions = {},
+): Promise<RegisteredModel> {
+  await fs.mkdir(layout.tmp, { recursive: true });
+  const dir = await fs.mkdtemp(path.join(layout.tmp, 'register-'));
+  try {
+    const file = path.join(dir, fileName);
+    await fs.writeFile(file, bytes);
+    return await registerModel(layout, file, options, opts);
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 }

@@ -41,6 +41,8 @@ export interface ModelVersion {
   schema: 1;
   name: string;
   version: number;
+  /** 'adapter': the file holds only LoRA adapter tensors for its lineage parent (see core/lora/adapter.ts). */
+  kind?: 'adapter';
   createdAt: string;
   message?: string;
   file: { sha256: string; size: number; originalName: string };

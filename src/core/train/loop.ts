@@ -93,7 +93,8 @@ function checkLabels(table: Table, forward: onnx.IModelProto, output: string | u
   }
 }
 
-function shuffled(indices: number[], random: () => number): number[] {
+/** A seeded Fisher-Yates permutation of `indices` (a copy). */
+export function shuffled(indices: number[], random: () => number): number[] {
   const out = indices.slice();
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

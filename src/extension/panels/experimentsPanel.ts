@@ -2,11 +2,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExperimentsData, FIRST_PAINT_BUDGET_MS } from '../../core/charts';
 import { Panels } from '../../shared/ids';
-import { decodePanelState, decodeWebviewMessage, DEFAULT_SERIES_OPTIONS, PROTOCOL_VERSION, type ExtensionMessage, type WebviewMessage } from '../../shared/messages';
+import { decodePanelState, decodeWebviewMessage, DEFAULT_SERIES_OPTIONS, type ExtensionMessage, type WebviewMessage } from '../../shared/messages';
 import type { Services } from '../services';
-import { createPanel, exportFileName, PanelController, preparePanel, saveExport, type PanelKind } from './panelHost';
-
-const KIND: PanelKind = { viewType: Panels.experiments, title: 'Experiments', script: 'experiments' };
+import { PanelController, PanelSlot, watchRunMetrics } from './panelHost';
 
 // Metric lines arrive many per second from a training script: one update per this many ms at most.
 const UPDATE_DEBOUNCE_MS = 300;
@@ -16,7 +14,7 @@ const UPDATE_DEBOUNCE_MS = 300;
  * while they run. One panel per window; showing other runs re-targets it.
  */
 export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionMessage> {
-  private static current: ExperimentsPanel | undefined;
+  private static readonly slot = new PanelSlot<ExperimentsPanel>({ viewType: Panels.experiments, title: 'Experiments', script: 'experiments' });
   private readonly data: ExperimentsData;
   /** Webview loaded and sent `initialized`: updates make sense only on top of a snapshot it has. */
   private ready = false;
@@ -24,56 +22,44 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
   // snapshot/update/export read the store in turn, so an update never interleaves with the snapshot it builds on
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    panel: vscode.WebviewPanel,
-    private readonly s: Services,
-    runIds: string[],
-    options = DEFAULT_SERIES_OPTIONS,
-  ) {
-    super(panel, decodeWebviewMessage, s.output);
+  private constructor(panel: vscode.WebviewPanel, s: Services, runIds: string[], options = DEFAULT_SERIES_OPTIONS) {
+    super(panel, decodeWebviewMessage, s);
     this.data = new ExperimentsData(s.ws.layout, runIds, { ...options });
     this.setTitle();
-    const metricsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(s.ws.layout.runs), '*/metrics.jsonl'));
-    const onMetrics = (uri: vscode.Uri) => {
-      if (this.data.runIds.includes(path.basename(path.dirname(uri.fsPath)))) this.scheduleUpdate();
-    };
     this.disposables.push(
-      metricsWatcher,
-      metricsWatcher.onDidChange(onMetrics),
-      metricsWatcher.onDidCreate(onMetrics),
+      watchRunMetrics(s.ws.layout.runs, (uri) => {
+        if (this.data.runIds.includes(path.basename(path.dirname(uri.fsPath)))) this.scheduleUpdate();
+      }),
       s.ws.onDidChange((area) => area === 'runs' && this.scheduleUpdate()),
       panel.onDidChangeViewState(() => {
         // a hidden webview is unloaded; it posts `initialized` again when shown and gets a fresh snapshot
         if (!panel.visible) this.ready = false;
       }),
       { dispose: () => clearTimeout(this.timer) },
-      { dispose: () => ExperimentsPanel.current === this && (ExperimentsPanel.current = undefined) },
     );
+    // while the webview loads its script: the snapshot `initialized` asks for then finds the metrics read
+    this.enqueue(() => this.data.prefetch()).catch((e) => this.fail(e));
   }
 
   /** Open the panel on these runs (or point the open one at them). */
   static show(s: Services, extensionUri: vscode.Uri, runIds: string[]): void {
-    const open = ExperimentsPanel.current;
-    if (open && !open.isDisposed) {
-      open.data.runIds = runIds;
-      open.setTitle();
-      open.panel.reveal();
-      if (open.ready) open.sendSnapshot();
-      return;
-    }
-    ExperimentsPanel.current = new ExperimentsPanel(createPanel(extensionUri, KIND), s, runIds);
+    ExperimentsPanel.slot.show(
+      extensionUri,
+      (open) => {
+        open.data.runIds = runIds;
+        open.setTitle();
+        if (open.ready) open.sendSnapshot();
+      },
+      (panel) => new ExperimentsPanel(panel, s, runIds),
+    );
   }
 
   /** Restores panels after a window reload from what the webview saved with setState. */
   static serializer(s: Services, extensionUri: vscode.Uri): vscode.WebviewPanelSerializer {
-    return {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-        const saved = decodePanelState(state);
-        preparePanel(panel, extensionUri, KIND);
-        ExperimentsPanel.current?.dispose();
-        ExperimentsPanel.current = new ExperimentsPanel(panel, s, saved.runIds, saved.options);
-      },
-    };
+    return ExperimentsPanel.slot.serializer(extensionUri, (panel, state) => {
+      const saved = decodePanelState(state);
+      return new ExperimentsPanel(panel, s, saved.runIds, saved.options);
+    });
   }
 
   protected async handle(message: WebviewMessage): Promise<void> {
@@ -88,9 +74,9 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
         this.sendSnapshot();
         return;
       case 'exportCsv':
-        return this.save(exportFileName(message.metric, 'csv'), { CSV: ['csv'] }, async () => Buffer.from(await this.enqueue(() => this.data.csv(message.metric)), 'utf8'));
+        return this.saveCsv(message.metric, () => this.enqueue(() => this.data.csv(message.metric)));
       case 'exportPng':
-        return this.save(exportFileName(message.metric, 'png'), { 'PNG image': ['png'] }, async () => Buffer.from(message.dataUrl.slice(message.dataUrl.indexOf(',') + 1), 'base64'));
+        return this.savePng(message.metric, message.dataUrl);
     }
   }
 
@@ -126,10 +112,5 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
         if (update) this.post(update);
       }).catch((e) => this.fail(e));
     }, UPDATE_DEBOUNCE_MS);
-  }
-
-  private async save(defaultName: string, filters: Record<string, string[]>, content: () => Promise<Uint8Array>): Promise<void> {
-    const saved = await saveExport(this.s.ws.layout.root, defaultName, filters, content);
-    if (saved) this.post({ v: PROTOCOL_VERSION, type: 'notice', level: 'info', message: `Saved ${saved}` });
   }
 }

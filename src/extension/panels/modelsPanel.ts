@@ -1,19 +1,17 @@
 import * as vscode from 'vscode';
-import { modelsView } from '../../core/charts';
+import { modelsCsv, modelsView } from '../../core/charts';
 import { Panels } from '../../shared/ids';
 import { decodeModelsPanelState, decodeModelsWebviewMessage, PROTOCOL_VERSION, type ModelsExtensionMessage, type ModelsWebviewMessage } from '../../shared/messages';
 import type { Services } from '../services';
-import { createPanel, exportFileName, preparePanel, saveExport, type PanelKind } from './panelHost';
+import { PanelSlot } from './panelHost';
 import { SnapshotPanel } from './snapshotPanel';
-
-const KIND: PanelKind = { viewType: Panels.models, title: 'Model Versions', script: 'models' };
 
 /**
  * The model versions panel: size, parameters, latency and accuracy of the chosen versions side by side, and the
  * lineage graph around them. One panel per window; comparing other versions re-targets it.
  */
 export class ModelsPanel extends SnapshotPanel<ModelsWebviewMessage, ModelsExtensionMessage> {
-  private static current: ModelsPanel | undefined;
+  private static readonly slot = new PanelSlot<ModelsPanel>({ viewType: Panels.models, title: 'Model Versions', script: 'models' });
 
   private constructor(
     panel: vscode.WebviewPanel,
@@ -22,34 +20,26 @@ export class ModelsPanel extends SnapshotPanel<ModelsWebviewMessage, ModelsExten
   ) {
     super(panel, decodeModelsWebviewMessage, s, ['models', 'runs', 'datasets']);
     this.setTitle();
-    this.disposables.push({ dispose: () => ModelsPanel.current === this && (ModelsPanel.current = undefined) });
   }
 
   static show(s: Services, extensionUri: vscode.Uri, refs: string[]): void {
-    const open = ModelsPanel.current;
-    if (open && !open.isDisposed) {
-      open.refs = refs;
-      open.setTitle();
-      open.panel.reveal();
-      open.refresh();
-      return;
-    }
-    ModelsPanel.current = new ModelsPanel(createPanel(extensionUri, KIND), s, refs);
+    ModelsPanel.slot.show(
+      extensionUri,
+      (open) => {
+        open.refs = refs;
+        open.setTitle();
+        open.refresh();
+      },
+      (panel) => new ModelsPanel(panel, s, refs),
+    );
   }
 
   static serializer(s: Services, extensionUri: vscode.Uri): vscode.WebviewPanelSerializer {
-    return {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-        preparePanel(panel, extensionUri, KIND);
-        ModelsPanel.current?.dispose();
-        ModelsPanel.current = new ModelsPanel(panel, s, decodeModelsPanelState(state).refs);
-      },
-    };
+    return ModelsPanel.slot.serializer(extensionUri, (panel, state) => new ModelsPanel(panel, s, decodeModelsPanelState(state).refs));
   }
 
   private setTitle(): void {
-    const n = this.refs.length;
-    this.panel.title = `Model Versions (${n})`;
+    this.panel.title = `Model Versions (${this.refs.length})`;
   }
 
   protected async snapshot(): Promise<ModelsExtensionMessage> {
@@ -57,14 +47,15 @@ export class ModelsPanel extends SnapshotPanel<ModelsWebviewMessage, ModelsExten
   }
 
   protected async handle(message: ModelsWebviewMessage): Promise<void> {
-    if (message.type === 'initialized') {
-      this.ready = true;
-      this.refresh();
-      return;
+    switch (message.type) {
+      case 'initialized':
+        this.ready = true;
+        this.refresh();
+        return;
+      case 'exportCsv':
+        return this.saveCsv('model-versions', async () => modelsCsv(await modelsView(this.s.ws.layout, this.refs)));
+      case 'exportPng':
+        return this.savePng(`models-${message.chart}`, message.dataUrl);
     }
-    const saved = await saveExport(this.s.ws.layout.root, exportFileName(`models-${message.chart}`, 'png'), { 'PNG image': ['png'] }, async () =>
-      Buffer.from(message.dataUrl.slice(message.dataUrl.indexOf(',') + 1), 'base64'),
-    );
-    if (saved) this.post({ v: PROTOCOL_VERSION, type: 'notice', level: 'info', message: `Saved ${saved}` });
   }
 }

@@ -18,8 +18,8 @@ export abstract class SnapshotPanel<In, Out> extends PanelController<In, Out> {
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(panel: vscode.WebviewPanel, decode: (value: unknown) => Decoded<In>, protected readonly s: Services, areas: StoreArea[]) {
-    super(panel, decode, s.output);
+  constructor(panel: vscode.WebviewPanel, decode: (value: unknown) => Decoded<In>, s: Services, areas: StoreArea[]) {
+    super(panel, decode, s);
     this.disposables.push(
       s.ws.onDidChange((area) => areas.includes(area) && this.scheduleRefresh()),
       panel.onDidChangeViewState(() => {

@@ -10,10 +10,8 @@ import {
   type SweepWebviewMessage,
 } from '../../shared/messages';
 import type { Services } from '../services';
-import { createPanel, exportFileName, preparePanel, saveExport, type PanelKind } from './panelHost';
+import { PanelSlot, watchRunMetrics } from './panelHost';
 import { SnapshotPanel } from './snapshotPanel';
-
-const KIND: PanelKind = { viewType: Panels.sweep, title: 'Sweep', script: 'sweep' };
 
 /**
  * The sweep panel: the trials of one sweep (runs tagged `sweep:<name>`) as parallel coordinates, parameter scatter
@@ -21,7 +19,7 @@ const KIND: PanelKind = { viewType: Panels.sweep, title: 'Sweep', script: 'sweep
  * sweep re-targets it. Redrawn when runs change or report metrics.
  */
 export class SweepPanel extends SnapshotPanel<SweepWebviewMessage, SweepExtensionMessage> {
-  private static current: SweepPanel | undefined;
+  private static readonly slot = new PanelSlot<SweepPanel>({ viewType: Panels.sweep, title: 'Sweep', script: 'sweep' });
   private maxPoints = 1000;
 
   private constructor(
@@ -33,41 +31,27 @@ export class SweepPanel extends SnapshotPanel<SweepWebviewMessage, SweepExtensio
     super(panel, decodeSweepWebviewMessage, s, ['runs']);
     panel.title = `Sweep ${sweep}`;
     // intermediate values arrive in metrics.jsonl, which the store watcher leaves out
-    const metrics = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(s.ws.layout.runs), '*/metrics.jsonl'));
-    this.disposables.push(
-      metrics,
-      metrics.onDidChange(() => this.scheduleRefresh()),
-      metrics.onDidCreate(() => this.scheduleRefresh()),
-      { dispose: () => SweepPanel.current === this && (SweepPanel.current = undefined) },
-    );
+    this.disposables.push(watchRunMetrics(s.ws.layout.runs, () => this.scheduleRefresh()));
   }
 
   static show(s: Services, extensionUri: vscode.Uri, sweep: string): void {
-    const open = SweepPanel.current;
-    if (open && !open.isDisposed) {
-      if (open.sweep !== sweep) open.objective = {};
-      open.sweep = sweep;
-      open.panel.title = `Sweep ${sweep}`;
-      open.panel.reveal();
-      open.refresh();
-      return;
-    }
-    SweepPanel.current = new SweepPanel(createPanel(extensionUri, KIND), s, sweep);
+    SweepPanel.slot.show(
+      extensionUri,
+      (open) => {
+        if (open.sweep !== sweep) open.objective = {};
+        open.sweep = sweep;
+        open.panel.title = `Sweep ${sweep}`;
+        open.refresh();
+      },
+      (panel) => new SweepPanel(panel, s, sweep),
+    );
   }
 
   static serializer(s: Services, extensionUri: vscode.Uri): vscode.WebviewPanelSerializer {
-    return {
-      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-        const saved = decodeSweepPanelState(state);
-        if (!saved) {
-          panel.dispose();
-          return;
-        }
-        preparePanel(panel, extensionUri, KIND);
-        SweepPanel.current?.dispose();
-        SweepPanel.current = new SweepPanel(panel, s, saved.sweep, saved.objective);
-      },
-    };
+    return SweepPanel.slot.serializer(extensionUri, (panel, state) => {
+      const saved = decodeSweepPanelState(state);
+      return saved && new SweepPanel(panel, s, saved.sweep, saved.objective);
+    });
   }
 
   protected async snapshot(): Promise<SweepExtensionMessage> {
@@ -88,19 +72,9 @@ export class SweepPanel extends SnapshotPanel<SweepWebviewMessage, SweepExtensio
         this.refresh();
         return;
       case 'exportCsv':
-        return this.save(exportFileName(`sweep-${this.sweep}`, 'csv'), { CSV: ['csv'] }, async () => {
-          const sweep = await readSweep(this.s.ws.layout, this.sweep, this.objective, this.maxPoints);
-          return Buffer.from(sweepCsv(sweep), 'utf8');
-        });
+        return this.saveCsv(`sweep-${this.sweep}`, async () => sweepCsv(await readSweep(this.s.ws.layout, this.sweep, this.objective, this.maxPoints)));
       case 'exportPng':
-        return this.save(exportFileName(`sweep-${this.sweep}-${message.chart}`, 'png'), { 'PNG image': ['png'] }, async () =>
-          Buffer.from(message.dataUrl.slice(message.dataUrl.indexOf(',') + 1), 'base64'),
-        );
+        return this.savePng(`sweep-${this.sweep}-${message.chart}`, message.dataUrl);
     }
-  }
-
-  private async save(defaultName: string, filters: Record<string, string[]>, content: () => Promise<Uint8Array>): Promise<void> {
-    const saved = await saveExport(this.s.ws.layout.root, defaultName, filters, content);
-    if (saved) this.post({ v: PROTOCOL_VERSION, type: 'notice', level: 'info', message: `Saved ${saved}` });
   }
 }

@@ -64,8 +64,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
     ]
       .filter(Boolean)
       .join(' · ');
-    item.iconPath = new vscode.ThemeIcon(node.aliases.includes('production') ? 'verified-filled' : node.aliases.length ? 'tag' : 'circle-outline');
-    item.contextValue = TreeContext.modelVersion;
+    item.iconPath = new vscode.ThemeIcon(v.kind === 'adapter' ? 'extensions' : node.aliases.includes('production') ? 'verified-filled' : node.aliases.length ? 'tag' : 'circle-outline');
+    item.contextValue = v.kind === 'adapter' ? TreeContext.adapterVersion : TreeContext.modelVersion;
     item.tooltip = new vscode.MarkdownString(
       [
         `**${v.name}@v${v.version}**${node.aliases.length ? ` (${node.aliases.join(', ')})` : ''}`,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { test } from 'node:test';
-import { ExperimentsData, MetricsCache, seriesDelta, seriesXY } from '../../../src/core/charts';
+import { ExperimentsData, seriesData, seriesDelta, seriesXY } from '../../../src/core/charts';
+import { columnsFileFor } from '../../../src/core/runs/metricsColumns';
 import { runPaths } from '../../../src/core/runs/record';
 import { DEFAULT_SERIES_OPTIONS } from '../../../src/shared/messages';
 import { tempWorkspace } from '../runs/helpers';
@@ -102,25 +102,6 @@ test('csv: every point of one metric at full resolution, unsmoothed, in the pane
   assert.equal(csv, 'run,run_id,step,time,value\r\nrun-y,y,0,,2\r\nrun-x,x,0,1970-01-01T00:00:00.000Z,1.5\r\nrun-x,x,1,,1\r\n');
 });
 
-test('MetricsCache parses only appended bytes, keeps line-index steps, re-reads a replaced or shrunk file', async () => {
-  const layout = await tempWorkspace();
-  const file = path.join(layout.runs, 'm.jsonl');
-  const cache = new MetricsCache();
-  assert.deepEqual((await cache.read(file)).series, {});
-  await fs.writeFile(file, '{"loss":3}\n\n{"step":7,"loss":2}\n{"loss":');
-  let m = await cache.read(file);
-  assert.deepEqual(m.series.loss.step, [0, 7], 'a torn last line is not used until complete');
-  await fs.appendFile(file, '1}\n{"loss":0.5}\n');
-  m = await cache.read(file);
-  assert.deepEqual(m.series.loss.step, [0, 7, 3, 4], 'steps of step-less lines are their line index in the whole file');
-  assert.deepEqual(m.series.loss.value, [3, 2, 1, 0.5]);
-  await fs.writeFile(file, '{"step":1,"acc":1}\n');
-  m = await cache.read(file);
-  assert.deepEqual(Object.keys(m.series), ['acc']);
-  await fs.appendFile(file, '{"step":2,"acc":0.9}');
-  assert.deepEqual((await cache.read(file)).series.acc.value, [1, 0.9], 'a last line without newline is shown when it parses');
-});
-
 test('seriesXY: the time axis is seconds since the first timed point and skips untimed points', () => {
   const c = { step: [0, 1, 2, 3], value: [4, 3, 2, 1], time: [NaN, 10_000, 12_500, 20_000] };
   assert.deepEqual(seriesXY(c, { xAxis: 'time', smoothing: 0 }), { x: [0, 2.5, 10], y: [3, 2, 1] });
@@ -134,4 +115,37 @@ test('seriesDelta: nothing new is no delta; a shorter series (rewritten file) is
   const shrunk = seriesDelta('r', 'm', c, o, { full: 5, plotted: 5 });
   assert.equal(shrunk.delta?.mode, 'replace');
   assert.deepEqual(shrunk.sent, { full: 3, plotted: 3 });
+});
+
+test('plotted values keep nine significant digits (finer than any pixel or tooltip, half the JSON); CSV keeps them all', async () => {
+  const c = { step: [0, 1, 2], value: [0.12345678912345, 1234.5678912345, -2e-7 / 3], time: [NaN, NaN, NaN] };
+  const { data } = seriesData('r', 'loss', c, options());
+  assert.deepEqual(data.y, [0.123456789, 1234.56789, -6.66666667e-8]);
+  const appended = seriesDelta('r', 'loss', { step: [...c.step, 3], value: [...c.value, 1 / 3], time: [NaN, NaN, NaN, NaN] }, options(), { full: 3, plotted: 3 });
+  assert.deepEqual(appended.delta?.y, [0.333333333]);
+  const layout = await tempWorkspace();
+  await writeRun(layout, 'x', { metricLines: ['{"step":0,"loss":0.12345678912345}'] });
+  assert.match(await new ExperimentsData(layout, ['x'], options()).csv('loss'), /,0\.12345678912345\r\n$/);
+});
+
+test('a snapshot keeps the points it was built with while the run appends more', async () => {
+  const layout = await tempWorkspace();
+  await writeRun(layout, 'live', { status: 'running', metricLines: metricLines(3) });
+  const data = new ExperimentsData(layout, ['live'], options());
+  const snapshot = await data.snapshot();
+  await fs.appendFile(runPaths(layout, 'live').metrics, metricLines(2, 3).join('\n') + '\n');
+  assert.equal((await data.update())?.series[0].x.length, 2);
+  assert.deepEqual(snapshot.series.map((s) => s.x), [[0, 1, 2], [0, 1, 2]]);
+});
+
+test('prefetch reads the runs ahead (columns files written) and changes nothing in the snapshot', async () => {
+  const layout = await tempWorkspace();
+  await writeRun(layout, 'a', { metricLines: metricLines(300) });
+  await writeRun(layout, 'b', { metricLines: metricLines(30, 0, 2) });
+  const plain = await new ExperimentsData(layout, ['a', 'b'], options({ maxPoints: 50 })).snapshot();
+  for (const id of ['a', 'b']) await fs.rm(columnsFileFor(runPaths(layout, id).metrics));
+  const data = new ExperimentsData(layout, ['a', 'b'], options({ maxPoints: 50 }));
+  await data.prefetch();
+  for (const id of ['a', 'b']) await fs.stat(columnsFileFor(runPaths(layout, id).metrics));
+  assert.deepEqual(await data.snapshot(), plain);
 });

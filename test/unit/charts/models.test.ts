@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { layoutGraph, modelsView } from '../../../src/core/charts';
+import { layoutGraph, modelsCsv, modelsView } from '../../../src/core/charts';
 import { registerModel } from '../../../src/core/registry';
 import { tempStore, trackIris, writeMlp } from '../registry/helpers';
 import { writeRun } from './fixtures';
@@ -23,6 +23,10 @@ test('modelsView: bars of size, parameters, latency and accuracy; the lineage gr
   assert.ok(view.versions[0].sizeBytes > view.versions[2].sizeBytes, 'the distilled model is smaller');
   assert.equal(view.versions[0].parameterCount, 4 * 16 + 16 + 16 * 3 + 3);
   assert.deepEqual(view.warnings, ['no latency metric (latency_ms, latency_p50_ms) for clf-small@v1']);
+  const csv = modelsCsv(view).split('\r\n');
+  assert.equal(csv[0], 'version,technique,size_bytes,parameters,latency_ms,latency_metric,accuracy,accuracy_metric');
+  assert.equal(csv[3], `clf-small@v1,distill,${view.versions[2].sizeBytes},${view.versions[2].parameterCount},,,0.88,top1`);
+  assert.equal(csv.length, 5, 'a row per version and the last line break');
 
   const { graph } = view;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));

@@ -30,10 +30,11 @@ test('sweep webview messages: objective checked, exports need a chart and a PNG 
   assert.equal(checkSweepObjective('loss'), 'objective is not an object');
 });
 
-test('models webview messages: initialized and exportPng only', () => {
+test('models webview messages: initialized, exportCsv and exportPng only', () => {
   assert.equal(decodeModelsWebviewMessage({ v, type: 'initialized', maxPoints: 500 }).ok, true);
   assert.equal(decodeModelsWebviewMessage({ v, type: 'exportPng', chart: 'size', dataUrl: 'data:image/png;base64,AA' }).ok, true);
-  assert.equal(decodeModelsWebviewMessage({ v, type: 'exportCsv' }).ok, false);
+  assert.deepEqual(decodeModelsWebviewMessage({ v, type: 'exportCsv', extra: 1 }), { ok: true, message: { v, type: 'exportCsv' } });
+  assert.equal(decodeModelsWebviewMessage({ v, type: 'setObjective', objective: {} }).ok, false);
   assert.equal(decodeModelsWebviewMessage(null).ok, false);
 });
 

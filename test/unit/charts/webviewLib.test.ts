@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { RunInfo, TableData } from '../../../src/shared/messages';
 import { SeriesStore } from '../../../webviews/lib/seriesStore';
 import { compareCells, formatCell, sortRows, tableModel } from '../../../webviews/lib/table';
-import { runColor, themeKind } from '../../../webviews/lib/theme';
+import { contrastRatio, hslToRgb, runColor, THEME_CONTRAST, themeKind, type ThemeKind } from '../../../webviews/lib/theme';
 
 const runs: RunInfo[] = ['run-10', 'run-2', 'run-1'].map((name, i) => ({ id: `id${i}`, name, status: 'completed', hue: i * 100 }));
 const table: TableData = {
@@ -60,6 +60,8 @@ test('SeriesStore: appends extend, replaces swap, an append for an unknown serie
   assert.deepEqual(store.get('loss', 'a'), { x: [0, 2], y: [1, 0.8] });
   assert.equal(store.count('loss'), 2);
   assert.equal(store.count('acc'), 1);
+  store.apply([{ runId: 'b', metric: 'acc', mode: 'append', x: [1, 2], y: [0, -0.5] }]);
+  assert.equal(store.nonPositive(), 2, 'what a log scale leaves out');
 });
 
 test('theme: kind from the body classes; run colours darker on light themes, brighter on dark and high contrast', () => {
@@ -72,4 +74,24 @@ test('theme: kind from the body classes; run colours darker on light themes, bri
   assert.ok(lightness(runColor(120, 'light')) < 50 && lightness(runColor(120, 'high-contrast-light')) < 50);
   assert.ok(lightness(runColor(120, 'dark')) > 50 && lightness(runColor(120, 'high-contrast')) > 50);
   assert.match(runColor(42, 'dark', 0.15), /^hsla\(42, .*, 0\.15\)$/);
+});
+
+test('contrastRatio and hslToRgb agree with WCAG and CSS reference values', () => {
+  assert.equal(contrastRatio([0, 0, 0], [1, 1, 1]), 21);
+  assert.equal(contrastRatio([1, 1, 1], [1, 1, 1]), 1);
+  const grey = 0x76 / 255; // #767676, the lightest grey with 4.5:1 on white
+  assert.ok(Math.abs(contrastRatio([grey, grey, grey], [1, 1, 1]) - 4.54) < 0.01);
+  assert.deepEqual(hslToRgb(0, 100, 50), [1, 0, 0]);
+  assert.deepEqual(hslToRgb(120, 100, 25), [0, 0.5, 0]);
+  assert.deepEqual(hslToRgb(240, 100, 50), [0, 0, 1]);
+});
+
+test('every run colour is legible on its theme: 3:1 on light and dark, 4.5:1 on high-contrast backgrounds', () => {
+  for (const [kind, { background, ratio }] of Object.entries(THEME_CONTRAST) as [ThemeKind, (typeof THEME_CONTRAST)[ThemeKind]][]) {
+    for (let hue = 0; hue < 360; hue++) {
+      const [h, s, l] = /hsla\((\d+), (\d+)%, (\d+)%/.exec(runColor(hue, kind))!.slice(1).map(Number);
+      const got = contrastRatio(hslToRgb(h, s, l), background);
+      assert.ok(got >= ratio, `${kind} hue ${hue}: ${got.toFixed(2)} < ${ratio}`);
+    }
+  }
 });

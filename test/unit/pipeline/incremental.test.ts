@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isMap, isPair, isScalar, isSeq, type Document } from 'yaml';
 import { splitTopLevel } from '../../../src/core/pipeline/blocks';
+import { OutputIndex } from '../../../src/core/pipeline/dag';
 import { IncrementalAnalyzer } from '../../../src/core/pipeline/incremental';
 import { analyze, locate, type PipelineAnalysis, type ValidationContext } from '../../../src/core/pipeline/service';
 import { generatePipeline, seededRandom } from '../../support/pipelineGen';
@@ -119,4 +120,25 @@ test('an edit inside one stage re-derives only that stage', () => {
   assert.notEqual(after.model.stages.get('stage_3'), stage3, 'the edited stage is derived again');
   assert.equal(after.model.stages.get('stage_12'), stage12, 'a later stage is reused');
   assert.equal(stage12.key.start, text.indexOf('  stage_12:') + 2 + 1, 'and moved by the inserted character');
+});
+
+test('the output index is kept while no output changes, and output conflicts follow the text that moves', () => {
+  const analyzer = new IncrementalAnalyzer();
+  const base = 'version: 1\nstages:\n  a:\n    cmd: run a\n    outs: [out/a, shared]\n  b:\n    cmd: run b\n    outs: [shared, out/a/inner]\n';
+  const first = analyzer.analyze(base);
+  const index = OutputIndex.of(first.model);
+  const edits = [
+    base.replace('run a', 'run aa'),
+    base.replace('run a', 'run aa').replace('outs: [shared, out', 'outs: [other, out'),
+    '# a comment moving everything\n' + base.replace('run a', 'run aa').replace('outs: [shared, out', 'outs: [other, out'),
+  ];
+  const analyses = edits.map((text) => {
+    const a = analyzer.analyze(text);
+    assertSame(a, text, {}, text);
+    return a;
+  });
+  assert.equal(OutputIndex.of(analyses[0].model), index, 'a command edit reuses the index');
+  assert.notEqual(OutputIndex.of(analyses[1].model), index, 'an output edit rebuilds it');
+  assert.deepEqual(first.diagnostics.map((d) => d.code).sort(), ['duplicate-output', 'duplicate-output', 'overlapping-outputs']);
+  assert.deepEqual(analyses[2].diagnostics.map((d) => [d.code, edits[2].slice(d.span.start, d.span.end)]), [['overlapping-outputs', 'out/a/inner']]);
 });

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildMlp, inspectModel } from '../../../src/core/onnx';
+import { onnx } from 'onnx-proto';
 import { quantizeAuto } from '../../../src/core/quantize/auto';
+import { mainGraph } from '../../../src/core/quantize/graph';
 import { generateInputs } from '../../../src/core/quantize/evaluate';
 import { LatheError } from '../../../src/core/workspace/errors';
 import { buildCnn } from './models';
@@ -59,4 +61,24 @@ test('auto stops when cancelled', async () => {
   const controller = new AbortController();
   controller.abort();
   await assert.rejects(quantizeAuto(mlp, { signal: controller.signal }), (e: unknown) => e instanceof LatheError && e.code === 'cancelled');
+});
+
+test('auto honours exclude: the node stays float in every candidate, the choice says so; an unknown name is refused', async () => {
+  const mlp = buildMlp({ inputSize: 64, hidden: [128], outputSize: 10, seed: 4 });
+  const inputs = generateInputs(mlp, 4, 5, 4);
+  const first = mainGraph(mlp).node.find((n) => n.opType === 'MatMul')!;
+  const anyone = { ...quick, inputs, maxLatencyRatio: Infinity, minTop1: 0, minCosine: 0 };
+  const free = await quantizeAuto(mlp, anyone);
+  const result = await quantizeAuto(mlp, { ...anyone, exclude: [first.name!] });
+  assert.ok(result.explanation.includes(`left in float in every candidate (excluded): ${first.name}`));
+  // the excluded 64×128 weight is most of the model: kept float32, no candidate gets much smaller
+  for (const c of result.candidates) {
+    const unexcluded = free.candidates.find((f) => f.name === c.name)!;
+    assert.ok(unexcluded.evaluation!.size.ratio < 0.6, `${c.name} without exclude: ${unexcluded.evaluation!.size.ratio}`);
+    assert.ok(c.evaluation!.size.ratio > 0.8, `${c.name} with exclude: ${c.evaluation!.size.ratio}`);
+  }
+  const kept = mainGraph(result.model).node.find((n) => n.name === first.name)!;
+  assert.equal(kept.opType, 'MatMul');
+  assert.equal(mainGraph(result.model).initializer.find((t) => t.name === kept.input![1])!.dataType, onnx.TensorProto.DataType.FLOAT);
+  await assert.rejects(quantizeAuto(mlp, { ...anyone, exclude: ['no-such-node'] }), (e: unknown) => e instanceof LatheError && e.code === 'unknown-node' && /no-such-node/.test(e.message));
 });

@@ -6,7 +6,8 @@ import { evaluateModels } from '../../../src/core/quantize/evaluate';
 import { mainGraph } from '../../../src/core/quantize/graph';
 import { factorizeLowRank } from '../../../src/core/quantize/lowRank';
 import { prepareModel } from '../../../src/core/quantize/prepare';
-import { svd } from '../../../src/core/quantize/svd';
+import { truncatedSvd } from '../../../src/core/quantize/randomizedSvd';
+import { singularValues, svd } from '../../../src/core/quantize/svd';
 import { LatheError } from '../../../src/core/workspace/errors';
 import { ensurePythonEnv } from '../../../scripts/lib/python-env.mjs';
 import { buildCnn } from './models';
@@ -60,6 +61,50 @@ test('SVD singular values match numpy.linalg.svd (Jacobi to 1e-12, Gram to 1e-7 
     const ours = svd(a, m, n).s;
     numpy.forEach((v, i) => assert.ok(Math.abs(v - ours[i]) < tolerance * numpy[0], `${m}x${n} s[${i}] ${ours[i]} vs numpy ${v}`));
   }
+});
+
+/** A random m×n matrix with singular values decay^i (its singular vectors those of a random matrix). */
+function decaying(m: number, n: number, decay: number, seed: number): Float64Array {
+  const d = svd(randomMatrix(m, n, seed), m, n);
+  const out = new Float64Array(m * n);
+  for (let r = 0; r < d.k; r++) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += d.u[i * d.k + r] * decay ** r * d.v[j * d.k + r];
+  return out;
+}
+
+test('singular values without vectors equal those of the full SVD (Jacobi and Gram sizes)', () => {
+  for (const [m, n] of [[60, 40], [40, 60], [200, 150]]) {
+    const a = randomMatrix(m, n, m + n);
+    const full = svd(a, m, n).s;
+    const values = singularValues(Float32Array.from(a), m, n);
+    const f32 = svd(Float32Array.from(a), m, n).s;
+    values.forEach((v, i) => assert.ok(Math.abs(v - f32[i]) < 1e-7 * f32[0], `${m}x${n} s[${i}] ${v} vs ${f32[i]}`));
+    assert.ok(Math.abs(values[0] - full[0]) < 1e-6 * full[0]);
+  }
+});
+
+test('truncated (randomized) SVD: leading singular values within 5e-3 (relative) of the exact SVD on decaying spectra, orthonormal factors, error within 5% of the optimum on flat ones', () => {
+  for (const [m, n, rank, decay] of [[300, 200, 20, 0.95], [200, 300, 12, 0.8], [260, 220, 8, 0.9]]) {
+    const a = decaying(m, n, decay, m);
+    const exact = svd(a, m, n);
+    const t = truncatedSvd(a, m, n, rank);
+    assert.equal(t.k, rank);
+    for (let i = 0; i < rank; i++) assert.ok(Math.abs(t.s[i] - exact.s[i]) < 5e-3 * exact.s[i], `${m}x${n} s[${i}] ${t.s[i]} vs ${exact.s[i]}`);
+    for (let p = 0; p < rank; p++) {
+      let [uu, vv] = [0, 0];
+      for (let i = 0; i < m; i++) uu += t.u[i * rank + p] ** 2;
+      for (let i = 0; i < n; i++) vv += t.v[i * rank + p] ** 2;
+      assert.ok(Math.abs(uu - 1) < 1e-9 && Math.abs(vv - 1) < 1e-9, `${m}x${n} column ${p}: |u|² ${uu} |v|² ${vv}`);
+    }
+  }
+  // a flat (random) spectrum is the hard case: the truncation error stays within 5% of the best possible (2.5% measured)
+  const [m, n, rank] = [240, 180, 20];
+  const a = randomMatrix(m, n, 9);
+  const exact = svd(a, m, n);
+  const t = truncatedSvd(a, m, n, rank);
+  const approx = reconstruct(t, rank);
+  const error = a.reduce((sum, v, i) => sum + (v - approx[i]) ** 2, 0);
+  const best = exact.s.subarray(rank).reduce((sum, v) => sum + v * v, 0);
+  assert.ok(error >= best * (1 - 1e-9) && error < 1.05 * best, `error ${error} vs best ${best}`);
 });
 
 test('low-rank factorisation: an exactly rank-4 weight is reproduced by two MatMuls; energy picks the rank', async () => {

@@ -15,7 +15,10 @@ export interface LockEntry {
   uses?: string;
   with?: Record<string, unknown>;
   params: Record<string, ParamValue>;
-  /** path → sha256 (a folder: the hash of its sorted file hashes). */
+  /**
+   * path → sha256 (a folder: the hash of its sorted file hashes); a store reference the stage reads
+   * (`model:teacher@production`) → what it resolved to, `teacher@v3 <sha256>`.
+   */
   deps: Record<string, string | null>;
   outs: Record<string, string>;
   runId?: string;

@@ -1,11 +1,13 @@
 import { LatheError } from '../../workspace/errors';
 import { stableStringify } from '../../workspace/json';
+import type { StoreLayout } from '../../workspace/layout';
 import { topologicalOrder } from '../dag';
 import { didYouMean } from '../suggest';
 import { hashPaths } from './hash';
 import type { LoadedPipeline } from './load';
 import { commandOf, type LockEntry, type LockFile } from './lock';
 import { resolveStage, type ResolvedStage } from './resolve';
+import { resolveStoreRefs } from './storeRefs';
 
 export interface PlannedStage {
   stage: ResolvedStage;
@@ -46,17 +48,37 @@ export interface StageCheck {
   run: boolean;
   /** Why it runs, or 'up to date'. */
   reason: string;
+  /** Dep path → content hash, and store reference → what it resolves to (`name@vK hash`); undefined when missing. */
   deps: Record<string, string | undefined>;
 }
 
 const same = (a: unknown, b: unknown) => stableStringify(a, 0) === stableStringify(b, 0);
 
+/** `teacher@v3` of a resolved reference `teacher@v3 <hash>`. */
+const versionOf = (resolved: string | null) => resolved?.split(' ')[0];
+
+/** Why a recorded dep differs: a file's content, or where a store reference now points. */
+function depChange(stage: ResolvedStage, dep: string, now: string | undefined, before: string | null): string {
+  const ref = stage.refs.includes(dep);
+  if (now === undefined) return ref ? `'${dep}' is not in the store` : `dep '${dep}' is missing`;
+  if (!ref) return `dep '${dep}' changed`;
+  const was = versionOf(before);
+  return was === versionOf(now) ? `'${dep}' (${was}) changed in the store` : `'${dep}' now resolves to ${versionOf(now)}${was ? ` (was ${was})` : ''}`;
+}
+
+/** Where a stage's deps are: files under the pipeline's folder, references in the workspace's store. */
+export interface StageSources {
+  dir: string;
+  layout: StoreLayout;
+}
+
 /**
- * Whether a stage must run: never run, forced, or its command, used params, deps or outs differ from what the lock
- * file recorded. Hashes are taken now, so a stage whose upstream rewrote identical outputs stays skipped.
+ * Whether a stage must run: never run, forced, or its command, used params, deps (file contents, and the versions
+ * its store references resolve to) or outs differ from what the lock file recorded. Hashes are taken now, so a stage
+ * whose upstream rewrote identical outputs stays skipped.
  */
-export async function checkStage(dir: string, stage: ResolvedStage, entry: LockEntry | undefined, force = false): Promise<StageCheck> {
-  const deps = await hashPaths(dir, stage.deps);
+export async function checkStage(sources: StageSources, stage: ResolvedStage, entry: LockEntry | undefined, force = false): Promise<StageCheck> {
+  const deps = { ...(await hashPaths(sources.dir, stage.deps)), ...(await resolveStoreRefs(sources.layout, stage.refs)) };
   const because = (reason: string): StageCheck => ({ run: true, reason, deps });
   if (force) return because('forced');
   if (!entry) return because('never run');
@@ -67,9 +89,9 @@ export async function checkStage(dir: string, stage: ResolvedStage, entry: LockE
   }
   if (commandOf(entry) !== commandOf({ cmd: stage.argv, uses: stage.uses, with: stage.with })) return because(stage.uses ? 'its arguments changed' : 'its command changed');
   if (!same(Object.keys(deps).sort(), Object.keys(entry.deps ?? {}).sort())) return because('its deps changed');
-  for (const [p, h] of Object.entries(deps)) if ((h ?? null) !== entry.deps[p]) return because(h ? `dep '${p}' changed` : `dep '${p}' is missing`);
+  for (const [p, h] of Object.entries(deps)) if ((h ?? null) !== entry.deps[p]) return because(depChange(stage, p, h, entry.deps[p]));
   if (!same(stage.outs.slice().sort(), Object.keys(entry.outs ?? {}).sort())) return because('its outs changed');
-  const outs = await hashPaths(dir, stage.outs);
+  const outs = await hashPaths(sources.dir, stage.outs);
   for (const [p, h] of Object.entries(outs)) if (h !== entry.outs[p]) return because(h ? `out '${p}' was modified` : `out '${p}' is missing`);
   return { run: false, reason: 'up to date', deps };
 }
@@ -82,11 +104,11 @@ export interface PlanItem {
 }
 
 /** What a run would do, without running anything: a stage below one that will run is expected to run too. */
-export async function planPipeline(loaded: LoadedPipeline, lock: LockFile, options: { targets?: string[]; force?: boolean } = {}): Promise<PlanItem[]> {
+export async function planPipeline(layout: StoreLayout, loaded: LoadedPipeline, lock: LockFile, options: { targets?: string[]; force?: boolean } = {}): Promise<PlanItem[]> {
   const running = new Set<string>();
   const plan: PlanItem[] = [];
   for (const { stage, needs } of selectStages(loaded, options.targets)) {
-    const check = await checkStage(loaded.dir, stage, lock.stages[stage.name], options.force);
+    const check = await checkStage({ dir: loaded.dir, layout }, stage, lock.stages[stage.name], options.force);
     const upstream = needs.find((n) => running.has(n));
     const run = check.run || upstream !== undefined;
     if (run) running.add(stage.name);

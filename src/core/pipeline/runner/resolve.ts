@@ -5,6 +5,7 @@ import { stableStringify } from '../../workspace/json';
 import { normalizePath } from '../dag';
 import { referenceText, scanExpressions, type Segment } from '../expressions';
 import { paramsUsedBy, type PipelineModel, type StageModel } from '../model';
+import { isStoreRef } from '../refs';
 
 /** A stage with every `${{ }}` substituted: what the runner executes and what the lock file records. */
 export interface ResolvedStage {
@@ -18,6 +19,8 @@ export interface ResolvedStage {
   command: string;
   /** Workspace-relative, normalized. */
   deps: string[];
+  /** The `dataset:`/`model:` references it reads (in `deps`, `with:` or as a word of `cmd`), sorted. */
+  refs: string[];
   outs: string[];
   /** The params the stage uses, with their values. */
   params: Record<string, ParamValue>;
@@ -132,6 +135,16 @@ class Resolver {
   }
 }
 
+const sortedRefs = (values: string[]): string[] => [...new Set(values.filter(isStoreRef))].sort();
+
+/** Every string inside a substituted `with:` value. */
+function strings(value: unknown, out: string[]): string[] {
+  if (typeof value === 'string') out.push(value);
+  else if (Array.isArray(value)) for (const v of value) strings(v, out);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) strings(v, out);
+  return out;
+}
+
 /** Substitute a stage's expressions. Throws LatheError('invalid-pipeline') for what validation would have reported. */
 export function resolveStage(model: PipelineModel, stage: StageModel): ResolvedStage {
   const r = new Resolver(model);
@@ -143,9 +156,11 @@ export function resolveStage(model: PipelineModel, stage: StageModel): ResolvedS
     params[p] = def.value as ParamValue;
   }
   const env = Object.fromEntries(Object.entries(stage.env).map(([k, v]) => [k, r.text(name, v)]));
+  // a dep may be a store reference instead of a path: the stage then depends on what it resolves to
+  const deps = stage.deps.map((d) => r.text(name, d.value));
   const common = {
     name,
-    deps: stage.deps.map((d) => r.path(name, d.value)),
+    deps: stage.deps.filter((_, i) => !isStoreRef(deps[i])).map((d) => r.path(name, d.value)),
     outs: stage.outs.map((o) => r.path(name, o.value)),
     params,
     cwd: stage.cwd ? r.path(name, stage.cwd.value) : undefined,
@@ -153,9 +168,9 @@ export function resolveStage(model: PipelineModel, stage: StageModel): ResolvedS
   };
   if (stage.uses) {
     const args = r.argument(name, stage.with?.toJSON() ?? {}) as Record<string, unknown>;
-    return { ...common, uses: stage.uses.value, with: args, command: `uses ${stage.uses.value} ${stableStringify(args, 0).trimEnd()}` };
+    return { ...common, refs: sortedRefs([...deps, ...strings(args, [])]), uses: stage.uses.value, with: args, command: `uses ${stage.uses.value} ${stableStringify(args, 0).trimEnd()}` };
   }
   if (!stage.cmd) throw new LatheError('invalid-pipeline', `stage '${name}' has neither cmd nor uses`, { file: model.file.uri, hint: 'add `cmd:` or `uses:`' });
   const argv = r.argv(name, stage.cmd.value);
-  return { ...common, argv, command: argv.map(quoteWord).join(' ') };
+  return { ...common, refs: sortedRefs([...deps, ...argv]), argv, command: argv.map(quoteWord).join(' ') };
 }

@@ -93,10 +93,10 @@ class Execution {
     if (this.opts.signal?.aborted) return result('cancelled', 'the pipeline was cancelled');
     if (stage.uses && !builtinStage(stage.uses)) return result('failed', `built-in stage '${stage.uses}' is not available yet (use a \`cmd:\` stage for this step for now)`);
     const entry = this.lock.stages[stage.name];
-    const check = await checkStage(this.loaded.dir, stage, entry, this.force);
+    const check = await checkStage({ dir: this.loaded.dir, layout: this.layout }, stage, entry, this.force);
     if (!check.run) return result('up-to-date', check.reason, entry?.runId);
     const missing = Object.keys(check.deps).find((p) => check.deps[p] === undefined);
-    if (missing) return result('failed', `dep '${missing}' does not exist and no stage before it wrote it`);
+    if (missing) return result('failed', stage.refs.includes(missing) ? `'${missing}' is not in the store` : `dep '${missing}' does not exist and no stage before it wrote it`);
     this.log(`stage ${stage.name}: running (${check.reason}): ${stage.command}`);
     this.opts.onProgress?.({ message: `running ${stage.name}` });
     let handle: RunHandle;
@@ -172,7 +172,7 @@ export async function runPipeline(layout: StoreLayout, request: PipelineRequest 
   const lockFile = lockPathFor(loaded.file);
   const lock = await readLock(lockFile);
   if (request.dryRun) {
-    const plan = await planPipeline(loaded, lock, request);
+    const plan = await planPipeline(layout, loaded, lock, request);
     const stages = plan.map((p): StageResult => ({ stage: p.stage, status: p.action === 'run' ? 'would-run' : 'up-to-date', reason: p.reason, command: p.command, ...(p.action === 'skip' && lock.stages[p.stage]?.runId ? { runId: lock.stages[p.stage].runId } : {}) }));
     return { file: loaded.file, dryRun: true, stages, ok: true, cancelled: false };
   }

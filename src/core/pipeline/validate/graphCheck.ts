@@ -1,4 +1,4 @@
-import { cycleEdges, normalizePath, OutputIndex, within, type Dag } from '../dag';
+import { cycleEdges, OutputIndex, stagePaths, within, type Dag, type Producer } from '../dag';
 import { diag, type PipelineDiagnostic } from '../diagnostics';
 import type { PipelineModel } from '../model';
 import { didYouMean } from '../suggest';
@@ -24,26 +24,20 @@ export function checkGraph(model: PipelineModel, dag: Dag, out: PipelineDiagnost
 }
 
 function checkOutputs(model: PipelineModel, out: PipelineDiagnostic[]): void {
-  const index = OutputIndex.of(model);
-  for (const producers of index.all()) {
-    if (producers.length < 2) continue;
-    const stages = [...new Set(producers.map((p) => p.stage))];
-    if (stages.length < 2) continue;
-    for (const p of producers) {
-      const others = stages.filter((s) => s !== p.stage).map((s) => `'${s}'`).join(', ');
-      out.push(diag('duplicate-output', p.out.span, `output '${p.path}' of stage '${p.stage}' is also produced by stage ${others}`));
-    }
+  const conflicts = OutputIndex.of(model).conflicts();
+  const span = (p: Producer) => model.stages.get(p.stage)!.outs[p.at].span;
+  for (const { producer: p, alsoBy } of conflicts) {
+    if (alsoBy.length) out.push(diag('duplicate-output', span(p), `output '${p.path}' of stage '${p.stage}' is also produced by stage ${alsoBy.map((s) => `'${s}'`).join(', ')}`));
   }
-  for (const producers of index.all()) {
-    for (const p of producers) {
-      const outer = index.containing(p.path).find((o) => o.path !== p.path);
-      if (outer) out.push(diag('overlapping-outputs', p.out.span, `output '${p.path}' of stage '${p.stage}' lies inside output '${outer.path}' of stage '${outer.stage}'`));
-    }
+  for (const { producer: p, inside } of conflicts) {
+    if (inside) out.push(diag('overlapping-outputs', span(p), `output '${p.path}' of stage '${p.stage}' lies inside output '${inside.path}' of stage '${inside.stage}'`));
   }
   for (const stage of model.stages.values()) {
-    const outs = stage.outs.map((o) => normalizePath(o.value)).filter((o): o is string => o !== undefined);
-    for (const dep of stage.deps) {
-      const d = normalizePath(dep.value);
+    const paths = stagePaths(stage);
+    const outs = paths.outs.filter((o): o is string => o !== undefined);
+    for (let i = 0; i < stage.deps.length; i++) {
+      const dep = stage.deps[i];
+      const d = paths.deps[i];
       const hit = d === undefined ? undefined : outs.find((o) => within(d, o) || within(o, d));
       if (hit !== undefined) out.push(diag('dep-is-output', dep.span, `'${dep.value}' is both a dep and an out ('${hit}') of stage '${stage.name}'`));
     }

@@ -1,9 +1,9 @@
 import { isMap, isPair, isScalar, isSeq, type Pair, type Scalar } from 'yaml';
-import { normalizePath, OutputIndex } from '../dag';
+import { OutputIndex, stagePaths } from '../dag';
 import { diag, type Fix, type PipelineDiagnostic } from '../diagnostics';
 import type { PipelineModel } from '../model';
 import { nodeSpan } from '../parse';
-import { parseStoreRef, versionNumber } from '../refs';
+import { isStoreRef, parseStoreRef, versionNumber } from '../refs';
 import type { StoreSnapshot } from '../store';
 import { didYouMean } from '../suggest';
 import type { Span } from '../text';
@@ -91,13 +91,16 @@ export function checkStoreRefs(model: PipelineModel, store: StoreSnapshot | unde
   });
 }
 
-/** Deps that no stage produces and that are missing from the workspace. */
+/** Deps (other than store references) that no stage produces and that are missing from the workspace. */
 export function checkMissingDeps(model: PipelineModel, fileExists: (relPath: string) => boolean, out: PipelineDiagnostic[]): void {
   const outputs = OutputIndex.of(model);
   for (const stage of model.stages.values()) {
-    for (const dep of stage.deps) {
-      const p = normalizePath(dep.value);
-      if (p === undefined || p === '' || outputs.producersOf(dep.value).length || fileExists(p)) continue;
+    const paths = stagePaths(stage).deps;
+    for (let i = 0; i < stage.deps.length; i++) {
+      const dep = stage.deps[i];
+      const p = paths[i];
+      // a store reference is checked against the store (checkStoreRefs), not the disk
+      if (p === undefined || p === '' || outputs.producersOf(dep.value).length || fileExists(p) || isStoreRef(dep.value)) continue;
       out.push(diag('missing-dep', dep.span, `'${dep.value}' (a dep of stage '${stage.name}') does not exist and no stage outputs it`));
     }
   }
