@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { isLatheError } from '../../../../src/core/workspace/errors';
 import type { StoreLayout } from '../../../../src/core/workspace/layout';
-import { NODE, pipelineWorkspace, read, readLockFile, run, sha256, statuses, write } from './fixture';
+import { NODE, pipelineWorkspace, ranLog, read, readLockFile, run, sha256, statuses, write } from './fixture';
 
 /** Each stage appends its name to ran.log (the processes' own account of what ran) and writes dst from src. */
 const STAGE_JS = `const fs = require('fs');
@@ -37,17 +37,6 @@ stages:
 
 async function workspace(): Promise<StoreLayout> {
   return pipelineWorkspace(PIPELINE, { 'stage.js': STAGE_JS, 'raw.txt': 'raw\n', 'other-in.txt': 'other\n' });
-}
-
-/** Stage names the processes logged since the last call. */
-function ranLog(layout: StoreLayout): () => Promise<string[]> {
-  let seen = 0;
-  return async () => {
-    const lines = (await read(layout, 'ran.log').catch(() => '')).split('\n').filter(Boolean);
-    const fresh = lines.slice(seen);
-    seen = lines.length;
-    return fresh.sort();
-  };
 }
 
 test('the first run runs every stage and records hashes in lathe.lock; the second skips every stage', async () => {

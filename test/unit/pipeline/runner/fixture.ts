@@ -39,3 +39,14 @@ export function statuses(result: PipelineRunResult): Record<string, StageStatus>
 export async function readLockFile(layout: StoreLayout): Promise<{ schema: number; stages: Record<string, { deps: Record<string, string>; outs: Record<string, string>; params: Record<string, unknown>; runId: string; cmd?: string[] }> }> {
   return JSON.parse(await read(layout, 'lathe.lock'));
 }
+
+/** Stage names the processes logged since the last call. */
+export function ranLog(layout: StoreLayout): () => Promise<string[]> {
+  let seen = 0;
+  return async () => {
+    const lines = (await read(layout, 'ran.log').catch(() => '')).split('\n').filter(Boolean);
+    const fresh = lines.slice(seen);
+    seen = lines.length;
+    return fresh.sort();
+  };
+}

@@ -10,7 +10,7 @@ import { analyzePipelineFile, resolveStage } from '../../../../src/core/pipeline
 import { registerModel } from '../../../../src/core/registry/register';
 import { removeAlias, setAlias } from '../../../../src/core/registry/aliases';
 import type { StoreLayout } from '../../../../src/core/workspace/layout';
-import { NODE, pipelineWorkspace, read, readLockFile, run, statuses, write } from './fixture';
+import { NODE, pipelineWorkspace, ranLog, read, readLockFile, run, statuses, write } from './fixture';
 
 const STAGE_JS = `const fs = require('fs');
 const [name, ...args] = process.argv.slice(2);
@@ -43,17 +43,6 @@ async function registerTeacher(layout: StoreLayout, seed: number): Promise<void>
 async function addDigits(layout: StoreLayout, text: string): Promise<void> {
   await write(layout, 'data/digits.csv', text);
   await addDataset(layout, 'data/digits.csv', { name: 'digits' });
-}
-
-/** Stage names the processes logged since the last call. */
-function ranLog(layout: StoreLayout): () => Promise<string[]> {
-  let seen = 0;
-  return async () => {
-    const lines = (await read(layout, 'ran.log').catch(() => '')).split('\n').filter(Boolean);
-    const fresh = lines.slice(seen);
-    seen = lines.length;
-    return fresh.sort();
-  };
 }
 
 const reason = (result: Awaited<ReturnType<typeof run>>, stage: string) => result.stages.find((s) => s.stage === stage)!.reason;
