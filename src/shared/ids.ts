@@ -47,6 +47,7 @@ export const Commands = {
   pipelineRun: 'lathe.pipeline.run',
   pipelineRunStage: 'lathe.pipeline.runStage',
   pipelineShowDag: 'lathe.pipeline.showDag',
+  pipelineRunSweep: 'lathe.pipeline.runSweep',
 } as const;
 
 /** Webview panel view types (also the keys their serializers restore them by). */

@@ -1,13 +1,15 @@
 // The pipeline language in a real VS Code (code-server + Chromium): the language server's diagnostics in the
 // Problems panel, a quick fix from the light bulb, completion of stage names, hover and go to definition, the
 // grammar's highlighting of `${{ }}`, the code lenses that run a stage and show the DAG, and the language
-// configuration (line comments). One session; the tests run in order and build on each other's edits, on two files:
-// `broken.lathe.yaml` (errors) and `lathe.yaml` (a valid pipeline of real `node -e` stages).
+// configuration (line comments), and the code lens that runs a sweep. One session; the tests run in order and build
+// on each other's edits, on three files: `broken.lathe.yaml` (errors), `lathe.yaml` (a valid pipeline of real
+// `node -e` stages) and `sweep.lathe.yaml` (a grid sweep over a real `node` script).
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { initStore } from '../../src/core/workspace/root';
 import { e2eSuite, UI_TIMEOUT_MS, waitUntil, type VsCode } from './harness';
+import { drawnState, panelFrame } from './panels';
 
 const BROKEN = `version: 1
 stages:
@@ -46,12 +48,37 @@ stages:
     outs: [report.txt]
 `;
 
+/** A trial: reads its param from the environment as a run gets it and reports score = lr² as a metric line. */
+const FIT = `const lr = Number(process.env.LATHE_PARAM_LR);
+if (JSON.parse(process.env.LATHE_PARAMS).lr !== lr) throw new Error('LATHE_PARAMS and LATHE_PARAM_LR disagree');
+console.log('::lathe-metric::' + JSON.stringify({ step: 1, score: lr * lr }));
+`;
+
+// a grid of 3 run one at a time: deterministic order, trials lr-grid-1..3
+const SWEEP_PIPELINE = `version: 1
+params: { lr: 0 }
+stages:
+  fit:
+    cmd: ${process.execPath} fit.js
+    params: [lr]
+sweeps:
+  lr-grid:
+    stage: fit
+    method: grid
+    metric: { name: score, goal: maximize }
+    parameters:
+      lr: { values: [1, 2, 3] }
+    parallel: 1
+`;
+
 async function pipelineWorkspace(scratch: string): Promise<string> {
   const root = path.join(scratch, 'pipeline');
   await fs.mkdir(root, { recursive: true });
   await initStore(root);
   await fs.writeFile(path.join(root, 'broken.lathe.yaml'), BROKEN);
   await fs.writeFile(path.join(root, 'lathe.yaml'), PIPELINE);
+  await fs.writeFile(path.join(root, 'sweep.lathe.yaml'), SWEEP_PIPELINE);
+  await fs.writeFile(path.join(root, 'fit.js'), FIT);
   return root;
 }
 
@@ -235,5 +262,35 @@ e2eSuite('pipeline language', { workspace: pipelineWorkspace }, (test) => {
     await goTo(vs, 4, 5);
     await vs.page.keyboard.press('Control+/');
     await waitUntil('line 4 commented out', async () => (await editorLines(vs))[3] === '    # cmd: python3 prepare.py');
+  });
+
+  test('the "Run sweep" lens runs every trial of the grid as a run and the sweep panel draws them', async (vs) => {
+    await openFile(vs, 'sweep.lathe.yaml');
+    const [runSweep] = await lenses(vs, 'Run sweep');
+    await runSweep.click();
+    await vs.waitForNotification('Lathe: sweep lr-grid finished: 3 trial(s) run, 3 in all. Best: trial 3, score = 9 with {"lr":3}.');
+    await vs.openViewContainer('Lathe');
+    await waitUntil('the three trials completed in the Runs tree', async () => {
+      const items = await vs.treeItems('Runs');
+      const groups = items.filter((i) => i.level === 1).map((i) => `${i.label} ${i.description}`);
+      const trials = items.filter((i) => i.level === 2 && i.label.startsWith('lr-grid-')).map((i) => i.label).sort();
+      // the two runs of the "Run stage" test, and the trials
+      if (groups.join() !== 'Completed 5' || trials.join() !== 'lr-grid-1,lr-grid-2,lr-grid-3') throw new Error(JSON.stringify(items));
+      return true;
+    });
+    // the panel opened by name when the first trial started and followed the others
+    await vs.waitForEditorTab(/Sweep lr-grid/);
+    const frame = await panelFrame(vs, 'the sweep panel webview', 'canvas[data-chart="parallel"]');
+    const state = await waitUntil('the sweep panel drawn with the three trials', async () => {
+      const drawn = await drawnState(frame);
+      const summary = await frame.evaluate(() => document.querySelector('.summary')?.textContent ?? '');
+      return drawn.dataset.parallelLines === '3' && drawn.drawn === drawn.canvases ? { ...drawn, summary } : undefined;
+    });
+    assert.equal(state.summary, '3 trials, 0 pruned. Best: #3 lr-grid-3, score = 9.');
+    assert.deepEqual(
+      { canvases: state.canvases, history: state.dataset.historyPoints, intermediate: state.dataset.intermediateSeries, scatter: state.dataset.scatterPoints },
+      { canvases: 5, history: '3', intermediate: '3', scatter: '3' },
+    );
+    await vs.screenshot('pipeline-run-sweep');
   });
 });

@@ -213,7 +213,7 @@ describe('language server over a real LSP connection', () => {
     assert.deepEqual(symbols.map((s) => [s.name, (s.children ?? []).map((c) => c.name)]), [['params', []], ['stages', ['prep', 'train', 'evaluate']], ['sweeps', ['lr-search']]]);
   });
 
-  test('codeLens puts Run pipeline, Show DAG and Run stage above the stages, and nothing on sweeps yet', async () => {
+  test('codeLens puts Run pipeline, Show DAG and Run stage above the stages, and Run sweep above each sweep', async () => {
     const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: doc });
     const described = lenses.map((l) => [l.range.start.line, l.command?.title, l.command?.command, l.command?.arguments?.slice(1)]);
     assert.deepEqual(described, [
@@ -222,6 +222,7 @@ describe('language server over a real LSP connection', () => {
       [3, 'Run stage', 'lathe.pipeline.runStage', ['prep']],
       [6, 'Run stage', 'lathe.pipeline.runStage', ['train']],
       [10, 'Run stage', 'lathe.pipeline.runStage', ['evaluate']],
+      [15, 'Run sweep', 'lathe.pipeline.runSweep', ['lr-search']],
     ]);
     assert.ok(lenses.every((l) => l.command?.arguments?.[0] === uri));
   });

@@ -5,8 +5,7 @@ import type { ParamValue } from '../../core/runs/record';
 import { LatheError } from '../../core/workspace/errors';
 import { flag, numberOption, positional, stringOption, type CliArgs, type CliCommand } from '../command';
 import { currentRunId, rerunAsTrackedRun } from '../trackedRun';
-
-const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+import { whileCancellable } from '../cancel';
 
 export type DistillCliResult = DistillResult & { run?: string };
 
@@ -79,10 +78,7 @@ export const distillCommand: CliCommand<DistillCliResult> = {
 
     const layout = await ctx.store();
     const metrics = flag(ctx.args, 'metrics');
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    for (const s of CANCEL_SIGNALS) process.on(s, onSignal);
-    try {
+    return whileCancellable(async (signal) => {
       const result = await distillModel(
         layout,
         {
@@ -106,12 +102,10 @@ export const distillCommand: CliCommand<DistillCliResult> = {
           // a tracked run records these lines as its live metric curves
           onMetrics: metrics ? (point) => process.stdout.write(`${METRIC_PREFIX}${JSON.stringify(point)}\n`) : undefined,
         },
-        { signal: controller.signal, log: (line) => process.stderr.write(`${line}\n`) },
+        { signal, log: (line) => process.stderr.write(`${line}\n`) },
       );
       return { ...result, run };
-    } finally {
-      for (const s of CANCEL_SIGNALS) process.off(s, onSignal);
-    }
+    });
   },
   format: formatDistillResult,
 };

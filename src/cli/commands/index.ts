@@ -8,6 +8,7 @@ import { pipelineCommands } from './pipeline';
 import { quantizeCommand } from './quantize';
 import { runCommand } from './run';
 import { runsCommands } from './runs';
+import { sweepCommands } from './sweep';
 
 /** Every CLI command. Feature folders add theirs here. */
-export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands, quantizeCommand, distillCommand, ...loraCommands, ...pipelineCommands];
+export const commands: CliCommand<any>[] = [initCommand, ...dataCommands, runCommand, ...runsCommands, ...modelCommands, quantizeCommand, distillCommand, ...loraCommands, ...pipelineCommands, ...sweepCommands];

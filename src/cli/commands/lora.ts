@@ -4,8 +4,7 @@ import type { ParamValue } from '../../core/runs/record';
 import { LatheError } from '../../core/workspace/errors';
 import { flag, numberOption, positional, stringOption, type CliArgs, type CliCommand } from '../command';
 import { currentRunId, rerunAsTrackedRun } from '../trackedRun';
-
-const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+import { whileCancellable } from '../cancel';
 
 type LoraTrainCliResult = LoraTrainResult & { run?: string };
 
@@ -63,10 +62,7 @@ export const loraTrainCommand: CliCommand<LoraTrainCliResult> = {
     const emit = (values: Record<string, number | undefined>) => {
       if (metrics) process.stdout.write(`${METRIC_PREFIX}${JSON.stringify(values)}\n`);
     };
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    for (const s of CANCEL_SIGNALS) process.on(s, onSignal);
-    try {
+    return whileCancellable(async (signal) => {
       const result = await trainLoraAdapter(
         layout,
         {
@@ -92,7 +88,7 @@ export const loraTrainCommand: CliCommand<LoraTrainCliResult> = {
           cwd: ctx.cwd,
         },
         {
-          signal: controller.signal,
+          signal,
           log: (line) => process.stderr.write(`${line}\n`),
           onProgress: (p) => p.message && process.stderr.write(`${p.message}\n`),
           onEpoch: (m) => emit({ step: m.epoch + 1, loss: m.loss, train_accuracy: m.accuracy, val_loss: m.valLoss, val_accuracy: m.valAccuracy }),
@@ -100,9 +96,7 @@ export const loraTrainCommand: CliCommand<LoraTrainCliResult> = {
       );
       emit({ step: result.history.length, ...result.metrics });
       return { ...result, run };
-    } finally {
-      for (const s of CANCEL_SIGNALS) process.off(s, onSignal);
-    }
+    });
   },
   format: formatLoraTrainResult,
 };

@@ -16,9 +16,7 @@ import { LatheError } from '../../core/workspace/errors';
 import { layoutFor, PIPELINE_FILE, STORE_DIR } from '../../core/workspace/layout';
 import { findRoot } from '../../core/workspace/root';
 import { flag, stringOption, type CliCommand, type CliContext } from '../command';
-
-const EXIT_CANCELLED = 130;
-const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+import { EXIT_CANCELLED, whileCancellable } from '../cancel';
 
 /** The pipeline file named on the command line (relative to cwd), or `lathe.yaml` in the workspace root. */
 async function pipelineFile(ctx: CliContext, given: string | undefined): Promise<string> {
@@ -135,19 +133,13 @@ export const pipelineRunCommand: CliCommand<PipelineRunResult> = {
     if (jobsText !== undefined && !/^\d+$/.test(jobsText)) throw new LatheError('usage', `--jobs must be a whole number ≥ 1, got '${jobsText}'`);
     const layout = await ctx.store();
     const given = stringOption(ctx.args, 'file');
-    // Ctrl+C reaches only lathe (each stage has its own process group): lathe stops the stages' trees and records them.
-    const controller = new AbortController();
-    const onSignal = () => controller.abort();
-    for (const s of CANCEL_SIGNALS) process.on(s, onSignal);
-    try {
+    return whileCancellable(async (signal) => {
       return await runPipeline(
         layout,
         { file: given ? path.resolve(ctx.cwd, given) : undefined, targets: ctx.args.positionals, force: flag(ctx.args, 'force'), dryRun: flag(ctx.args, 'dry-run'), jobs: jobsText === undefined ? undefined : Number(jobsText) },
-        { signal: controller.signal, log: (line) => process.stderr.write(`${line}\n`) },
+        { signal, log: (line) => process.stderr.write(`${line}\n`) },
       );
-    } finally {
-      for (const s of CANCEL_SIGNALS) process.off(s, onSignal);
-    }
+    });
   },
   format: (r) => {
     const width = Math.max(...r.stages.map((s) => s.stage.length), 5);

@@ -3,7 +3,7 @@ import { onnx } from 'onnx-proto';
 import { encodeModel } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import type { Feeds } from './evaluate';
-import { cloneModel, mainGraph } from './graph';
+import { cloneModel, GraphIndex, mainGraph } from './graph';
 
 export type CalibrationMethod = 'minmax' | 'percentile' | 'entropy';
 
@@ -24,75 +24,100 @@ export interface Range {
   hi: number;
 }
 
+const floatOutput = (name: string) => onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } });
+
+/** Run the model, given the extra outputs calibration reads, on every input and hand each result to `take`. */
+async function runEach(augmented: onnx.ModelProto, fetches: string[], inputs: readonly Feeds[], take: (result: ort.InferenceSession.ReturnType) => void): Promise<void> {
+  // no graph optimizations, as ORT's calibrator: session creation is then several times faster, and the values
+  // observed are those of the graph as written
+  const session = await ort.InferenceSession.create(encodeModel(augmented), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
+  try {
+    for (const feeds of inputs) take(await session.run(feeds, fetches));
+  } finally {
+    await session.release();
+  }
+}
+
 /** Every float32 value a tensor took over all calibration inputs, one array per input. */
 async function collect(model: onnx.IModelProto, tensors: readonly string[], inputs: readonly Feeds[]): Promise<Map<string, Float32Array[]>> {
   const augmented = cloneModel(model);
   const graph = mainGraph(augmented);
   const outputs = new Set(graph.output.map((o) => o.name));
-  for (const name of tensors) {
-    if (outputs.has(name)) continue;
-    graph.output.push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }));
-  }
-  // no graph optimizations, as ORT's calibrator: session creation is then several times faster, and the values
-  // observed are those of the graph as written
-  const session = await ort.InferenceSession.create(encodeModel(augmented), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
+  for (const name of tensors) if (!outputs.has(name)) graph.output.push(floatOutput(name));
   const chunks = new Map<string, Float32Array[]>(tensors.map((t) => [t, []]));
-  try {
-    for (const feeds of inputs) {
-      const result = await session.run(feeds, [...tensors]);
-      for (const name of tensors) chunks.get(name)?.push(result[name].data as Float32Array);
-    }
-  } finally {
-    await session.release();
-  }
+  await runEach(augmented, [...tensors], inputs, (result) => {
+    for (const name of tensors) chunks.get(name)?.push(result[name].data as Float32Array);
+  });
   return chunks;
 }
 
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (all.set(p, at), at + p.length), 0);
-  return all;
+/**
+ * Each tensor's observed range, reduced inside the graph by ReduceMin/ReduceMax nodes as ORT's MinMax calibrator
+ * does: two scalars per tensor leave the session instead of every value, whose copies and scan in JS were most of
+ * the calibration time. An empty tensor reduces to [Infinity, -Infinity] and gets the range [0, 0].
+ */
+async function observedRanges(model: onnx.IModelProto, tensors: readonly string[], inputs: readonly Feeds[]): Promise<Map<string, Range>> {
+  const augmented = cloneModel(model);
+  const graph = mainGraph(augmented);
+  const index = new GraphIndex(graph);
+  const keepdims = onnx.AttributeProto.create({ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 });
+  const reduce = (opType: string, tensor: string) => {
+    const output = index.fresh(`${tensor}_${opType}`);
+    graph.node.push(onnx.NodeProto.create({ opType, name: output, input: [tensor], output: [output], attribute: [keepdims] }));
+    graph.output.push(floatOutput(output));
+    return output;
+  };
+  const reduced = tensors.map((tensor) => ({ tensor, min: reduce('ReduceMin', tensor), max: reduce('ReduceMax', tensor) }));
+  const found = new Map(tensors.map((t) => [t, { lo: Infinity, hi: -Infinity }]));
+  await runEach(augmented, reduced.flatMap((r) => [r.min, r.max]), inputs, (result) => {
+    for (const { tensor, min, max } of reduced) {
+      const range = found.get(tensor) as Range;
+      range.lo = Math.min(range.lo, (result[min].data as Float32Array)[0]);
+      range.hi = Math.max(range.hi, (result[max].data as Float32Array)[0]);
+    }
+  });
+  return new Map([...found].map(([tensor, range]) => [tensor, range.lo > range.hi ? { lo: 0, hi: 0 } : range]));
 }
 
-function minMax(parts: readonly Float32Array[]): Range {
-  let [lo, hi] = [Infinity, -Infinity];
+/** The range of the values, [0, 0] when there are none, and the range of their absolute values, in one pass. */
+function extremes(parts: readonly Float32Array[]): Range & { absLo: number; absHi: number } {
+  let [lo, hi, absLo, absHi] = [Infinity, -Infinity, Infinity, 0];
   for (const values of parts) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (v < lo) lo = v;
       if (v > hi) hi = v;
+      const a = Math.abs(v);
+      if (a < absLo) absLo = a;
+      if (a > absHi) absHi = a;
     }
   }
-  return lo > hi ? { lo: 0, hi: 0 } : { lo, hi };
+  return lo > hi ? { lo: 0, hi: 0, absLo, absHi } : { lo, hi, absLo, absHi };
 }
 
-/** numpy's histogram with `bins` equal bins over [first, last] (float32 edges, values outside dropped). */
-function histogram(values: Float32Array, bins: number, first: number, last: number, abs: boolean): { counts: Float64Array; edges: Float32Array } {
+/** numpy's histogram of all parts with `bins` equal bins over [first, last] (float32 edges, values outside dropped). */
+function histogram(parts: readonly Float32Array[], bins: number, first: number, last: number, abs: boolean): { counts: Float64Array; edges: Float32Array } {
   const edges = Float32Array.from({ length: bins + 1 }, (_, i) => (i === bins ? last : first + ((last - first) / bins) * i));
   const counts = new Float64Array(bins);
   const norm = last > first ? bins / (last - first) : 0;
-  for (const raw of values) {
-    const v = abs ? Math.abs(raw) : raw;
-    if (!(v >= first && v <= last)) continue;
-    let i = Math.min(bins - 1, Math.floor((v - first) * norm));
-    // the float index can land one bin off an edge; the edges decide, as in numpy
-    if (i > 0 && v < edges[i]) i--;
-    else if (i < bins - 1 && v >= edges[i + 1]) i++;
-    counts[i]++;
+  for (const values of parts) {
+    for (const raw of values) {
+      const v = abs ? Math.abs(raw) : raw;
+      if (!(v >= first && v <= last)) continue;
+      let i = Math.min(bins - 1, Math.floor((v - first) * norm));
+      // the float index can land one bin off an edge; the edges decide, as in numpy
+      if (i > 0 && v < edges[i]) i--;
+      else if (i < bins - 1 && v >= edges[i + 1]) i++;
+      counts[i]++;
+    }
   }
   return { counts, edges };
 }
 
 /** ORT's percentile calibration (symmetric): the |x| below which `percentile`% of values lie, clipped to the observed range. */
-function percentileRange(values: Float32Array, percentile: number, bins: number): Range {
-  const { lo, hi } = minMax([values]);
-  let [amin, amax] = [Infinity, 0];
-  for (const v of values) {
-    const a = Math.abs(v);
-    if (a < amin) amin = a;
-    if (a > amax) amax = a;
-  }
-  const { counts, edges } = histogram(values, bins, amin, amax, true);
+function percentileRange(parts: readonly Float32Array[], percentile: number, bins: number): Range {
+  const { lo, hi, absLo, absHi } = extremes(parts);
+  const { counts, edges } = histogram(parts, bins, absLo, absHi, true);
   const total = counts.reduce((a, b) => a + b, 0);
   const target = percentile / 100;
   let [cdf, index] = [0, bins];
@@ -132,10 +157,10 @@ function klDivergence(p: Float64Array, q: Float64Array): number {
  * ORT's entropy calibration (TensorRT's KL method): over a histogram of x on [-t, t], widen a window around zero
  * and keep the one whose clipped distribution, merged into `quantizedBins` bins, loses the least information.
  */
-function entropyRange(values: Float32Array, bins: number, quantizedBins: number): Range {
-  const { lo, hi } = minMax([values]);
+function entropyRange(parts: readonly Float32Array[], bins: number, quantizedBins: number): Range {
+  const { lo, hi } = extremes(parts);
   const t = Math.fround(Math.max(Math.abs(lo), Math.abs(hi)));
-  const { counts: hist, edges } = histogram(values, bins, -t, t, false);
+  const { counts: hist, edges } = histogram(parts, bins, -t, t, false);
   const zero = Math.floor(bins / 2);
   const half = Math.floor(quantizedBins / 2);
   let best = { kl: Infinity, range: { lo: edges[0], hi: edges[bins] } };
@@ -179,14 +204,22 @@ export async function calibrate(
       hint: 'pass inputs from a dataset version (or generated ones, knowing they may not represent real data)',
     });
   }
+  const graph = mainGraph(model);
+  const computed = new Set([...(graph.input ?? []).map((i) => i.name), ...(graph.node ?? []).flatMap((n) => n.output ?? [])]);
+  const unknown = tensors.filter((t) => !computed.has(t));
+  if (unknown.length) {
+    throw new LatheError('invalid-option', `calibration asks for ${unknown.join(', ')}, which the model's main graph does not compute`, {
+      hint: 'name graph inputs or node outputs of the main graph (initializers are not calibrated)',
+    });
+  }
   const method = options.method ?? 'minmax';
   if (tensors.length === 0) return new Map();
+  if (method === 'minmax') return observedRanges(model, tensors, inputs);
   const values = await collect(model, tensors, inputs);
   const ranges = new Map<string, Range>();
   for (const [name, parts] of values) {
-    if (method === 'minmax') ranges.set(name, minMax(parts));
-    else if (method === 'percentile') ranges.set(name, percentileRange(concat(parts), options.percentile ?? 99.999, options.numBins ?? 2048));
-    else ranges.set(name, entropyRange(concat(parts), options.numBins ?? 128, options.numQuantizedBins ?? 128));
+    if (method === 'percentile') ranges.set(name, percentileRange(parts, options.percentile ?? 99.999, options.numBins ?? 2048));
+    else ranges.set(name, entropyRange(parts, options.numBins ?? 128, options.numQuantizedBins ?? 128));
   }
   return ranges;
 }

@@ -36,9 +36,11 @@ async function refsOf(s: Services, nodes: ModelNode[]): Promise<string[]> {
 }
 
 export function registerChartCommands(s: Services, extensionUri: vscode.Uri): vscode.Disposable[] {
-  // from a run of a sweep: that sweep; otherwise (palette, or a run outside any sweep) a pick of the sweeps there are
-  const showSweep = s.command('Show Sweep', async (node?: RunNode) => {
-    let sweep = node?.kind === 'run' ? sweepOf(node.run) : undefined;
+  // a sweep name (from Run Pipeline Sweep) or a run of a sweep: that sweep; otherwise (palette, or a run outside any
+  // sweep) a pick of the sweeps there are
+  const showSweep = s.command('Show Sweep', async (target?: RunNode | string) => {
+    const node = typeof target === 'string' ? undefined : target;
+    let sweep = typeof target === 'string' ? target : node?.kind === 'run' ? sweepOf(node.run) : undefined;
     if (!sweep) {
       const sweeps = await listSweeps(s.ws.layout);
       if (sweeps.length === 0) {

@@ -8,6 +8,7 @@ import {
   type PipelineRunResult,
   type StageStatus,
 } from '../../core/pipeline/runner';
+import { runSweep } from '../../core/sweep';
 import { writeFileAtomic } from '../../core/workspace/atomic';
 import { PIPELINE_FILE } from '../../core/workspace/layout';
 import { Commands } from '../../shared/ids';
@@ -84,7 +85,37 @@ export function registerPipelineCommands(s: Services): vscode.Disposable[] {
     await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(out), { viewColumn: vscode.ViewColumn.Beside, preview: true });
   });
 
+  const runSweepCommand = s.command('Run Pipeline Sweep', async (uri?: unknown, sweep?: unknown) => {
+    if (!(await requireTrust('Running a sweep'))) return;
+    const file = await pipelineFile(s, uri);
+    let name = typeof sweep === 'string' ? sweep : undefined;
+    if (!name) {
+      const { model } = (await analyzePipelineFile(file)).analysis;
+      name = await vscode.window.showQuickPick([...model.sweeps.keys()], { title: 'Sweep to run' });
+      if (!name) return;
+    }
+    const layout = await s.ws.writable();
+    s.output.info(`Run Sweep ${name}: ${file}`);
+    let panelOpened = false;
+    const result = await s.progress(`Lathe: Sweep ${name}`, (opts) =>
+      runSweep(layout, { file, sweep: name! }, {
+        ...opts,
+        onTrialStart: () => {
+          if (panelOpened) return;
+          panelOpened = true;
+          // opened once the first trial is in the store (the panel has nothing to draw before); it follows run
+          // changes, so the other trials appear in it as they run
+          void vscode.commands.executeCommand(Commands.showSweep, name);
+        },
+      }),
+    );
+    s.ws.fire('runs');
+    const best = result.best ? ` Best: trial ${result.best.number}, ${result.metric.name} = ${result.best.value} with ${JSON.stringify(result.best.params)}.` : '';
+    vscode.window.showInformationMessage(`Lathe: sweep ${name} ${result.cancelled ? 'cancelled' : 'finished'}: ${result.ran} trial(s) run, ${result.trials.length} in all.${best}`);
+  });
+
   return [
+    vscode.commands.registerCommand(Commands.pipelineRunSweep, runSweepCommand),
     vscode.commands.registerCommand(Commands.pipelineRun, runAll),
     vscode.commands.registerCommand(Commands.pipelineRunStage, runStage),
     vscode.commands.registerCommand(Commands.pipelineShowDag, showDag),

@@ -8,7 +8,7 @@ import { prepareModel } from '../../../src/core/quantize/prepare';
 import { quantizeStatic } from '../../../src/core/quantize/static';
 import { LatheError } from '../../../src/core/workspace/errors';
 import { buildTransformerBlock } from './models';
-import { runModel } from './run';
+import { randomInput, runModel } from './run';
 
 const quick = { runs: 2, warmup: 1 };
 
@@ -64,6 +64,31 @@ test('calibration: percentile clips a heavy tail that minmax keeps; entropy stay
   assert.equal(minmax.hi, 100);
   assert.ok(percentile.hi < 2, `percentile hi ${percentile.hi}`);
   assert.ok(entropy.hi < 100 && entropy.lo >= minmax.lo, `entropy [${entropy.lo}, ${entropy.hi}]`);
+});
+
+test('minmax calibration gives the exact range over all inputs of a graph input, an inner tensor and a graph output', async () => {
+  // opset 18 moved the reduction axes from an attribute to an input: both reduce over every axis
+  for (const opset of [11, 17, 18]) {
+    // a tensor already named like the reduction calibration adds: the reduction must take another name
+    const model = new GraphBuilder()
+      .input('x', 'float32', ['n', 5])
+      .node('Relu', ['x'], ['r'])
+      .node('Neg', ['r'], ['r_ReduceMin'])
+      .node('Add', ['r_ReduceMin', 'x'], ['y'])
+      .output('y', 'float32', ['n', 5])
+      .build({ opset });
+    const inputs = [3, 1, 2].map((n, k) => ({ x: randomInput([n, 5], 40 + k) }));
+    const ranges = await calibrate(model, ['x', 'r', 'r_ReduceMin', 'y'], inputs);
+    const outputs = await Promise.all(inputs.map((f) => runModel(model, f)));
+    const xs = inputs.flatMap((f) => [...(f.x.data as Float32Array)]);
+    const ys = outputs.flatMap(([y]) => [...y]);
+    const range = (values: number[]) => ({ lo: Math.min(...values), hi: Math.max(...values) });
+    assert.deepEqual(ranges.get('x'), range(xs), `opset ${opset}`);
+    assert.deepEqual(ranges.get('r'), range(xs.map((v) => Math.max(v, 0))), `opset ${opset}`);
+    assert.deepEqual(ranges.get('r_ReduceMin'), range(xs.map((v) => -Math.max(v, 0))), `opset ${opset}`);
+    assert.deepEqual(ranges.get('y'), range(ys), `opset ${opset}`);
+    await assert.rejects(calibrate(model, ['r', 'nowhere'], inputs), (e: unknown) => e instanceof LatheError && e.code === 'invalid-option' && /nowhere/.test(e.message));
+  }
 });
 
 test('a model with nothing to quantize comes back unchanged in its nodes, with its float ops reported', async () => {

@@ -7,9 +7,10 @@ export const PIPELINE_COMMANDS = {
   run: 'lathe.pipeline.run',
   runStage: 'lathe.pipeline.runStage',
   showDag: 'lathe.pipeline.showDag',
+  runSweep: 'lathe.pipeline.runSweep',
 } as const;
 
-/** "Run pipeline" and "Show DAG" above `stages:`, "Run stage" above each stage (sweeps get theirs with the sweep runner). */
+/** "Run pipeline" and "Show DAG" above `stages:`, "Run stage" above each stage, "Run sweep" above each sweep. */
 export function codeLenses(model: PipelineModel, uri: string): CodeLens[] {
   const lines = model.file.lines;
   const lens = (at: { start: number; end: number }, title: string, command: string, args: unknown[]): CodeLens => ({ range: lines.range(at), command: { title, command, arguments: args } });
@@ -20,5 +21,6 @@ export function codeLenses(model: PipelineModel, uri: string): CodeLens[] {
     out.push(lens(keySpan(stages), 'Show DAG', PIPELINE_COMMANDS.showDag, [uri]));
   }
   for (const s of model.stages.values()) out.push(lens(s.key, 'Run stage', PIPELINE_COMMANDS.runStage, [uri, s.name]));
+  for (const s of model.sweeps.values()) out.push(lens(s.key, 'Run sweep', PIPELINE_COMMANDS.runSweep, [uri, s.name]));
   return out;
 }

@@ -5,5 +5,5 @@ export { analyzePipelineFile, formatDiagnostic, loadPipeline, pipelineErrors, ty
 export { LOCK_FILE, lockPathFor, readLock, type LockEntry, type LockFile } from './lock';
 export { planPipeline, selectStages, type PlanItem, type PlannedStage } from './plan';
 export { resolveStage, type ResolvedStage } from './resolve';
-export { runPipeline, type PipelineRequest, type PipelineRunOptions, type PipelineRunResult, type StageResult, type StageStatus } from './run';
+export { runPipeline, stageRunSpec, type PipelineRequest, type PipelineRunOptions, type PipelineRunResult, type StageResult, type StageStatus } from './run';
 export { renderDagSvg, type DagPictureOptions } from './svg';

@@ -1,7 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { OperationOptions } from '../../events';
-import { startRun, type RunHandle } from '../../runs/start';
+import { startRun, type RunHandle, type RunSpec } from '../../runs/start';
 import { describeError, isLatheError, LatheError } from '../../workspace/errors';
 import { PIPELINE_FILE, type StoreLayout } from '../../workspace/layout';
 import { builtinStage } from './builtins';
@@ -59,6 +59,11 @@ function jobsOf(jobs: number | undefined): number {
   return jobs;
 }
 
+/** The tracked run of a `cmd` stage (also what a sweep trial runs, with its own params and tags). */
+export function stageRunSpec(dir: string, stage: ResolvedStage & { argv: string[] }, tags: string[]): RunSpec {
+  return { command: stage.argv, name: stage.name, params: stage.params, tags, cwd: path.resolve(dir, stage.cwd ?? '.'), env: stage.env };
+}
+
 /** Runs the stages of one pipeline run; one instance per run. */
 class Execution {
   constructor(
@@ -77,11 +82,7 @@ class Execution {
   private async start(stage: ResolvedStage): Promise<RunHandle> {
     const opts = { signal: this.opts.signal, log: (line: string) => this.log(`[${stage.name}] ${line}`), killGraceMs: this.opts.killGraceMs };
     if (stage.argv) {
-      return startRun(
-        this.layout,
-        { command: stage.argv, name: stage.name, params: stage.params, tags: ['pipeline', `stage:${stage.name}`], cwd: path.resolve(this.loaded.dir, stage.cwd ?? '.'), env: stage.env },
-        opts,
-      );
+      return startRun(this.layout, stageRunSpec(this.loaded.dir, { ...stage, argv: stage.argv }, ['pipeline', `stage:${stage.name}`]), opts);
     }
     const uses = stage.uses!;
     return builtinStage(uses)!({ layout: this.layout, dir: this.loaded.dir, stage: { ...stage, uses, with: stage.with ?? {} } }, opts);

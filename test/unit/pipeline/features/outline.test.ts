@@ -29,7 +29,7 @@ test('document symbols of a broken file keep what parses', () => {
   assert.deepEqual(documentSymbols(model).map((s) => s.name), ['stages']);
 });
 
-test('code lenses: run and DAG above stages:, run above each stage, with the URI and name; none on sweeps yet', () => {
+test('code lenses: run and DAG above stages:, run above each stage, with the URI and name; run above each sweep', () => {
   const { model } = analyze(PIPELINE);
   const lenses = codeLenses(model, 'file:///ws/lathe.yaml').map((l) => [l.range.start.line, l.command!.title, l.command!.command, ...(l.command!.arguments ?? [])]);
   assert.deepEqual(lenses, [
@@ -38,6 +38,7 @@ test('code lenses: run and DAG above stages:, run above each stage, with the URI
     [5, 'Run stage', PIPELINE_COMMANDS.runStage, 'file:///ws/lathe.yaml', 'prep'],
     [9, 'Run stage', PIPELINE_COMMANDS.runStage, 'file:///ws/lathe.yaml', 'train'],
     [15, 'Run stage', PIPELINE_COMMANDS.runStage, 'file:///ws/lathe.yaml', 'quant'],
+    [20, 'Run sweep', PIPELINE_COMMANDS.runSweep, 'file:///ws/lathe.yaml', 'search'],
   ]);
   assert.deepEqual(codeLenses(analyze('version: 1\nstages: {}\n').model, 'u'), []);
 });
