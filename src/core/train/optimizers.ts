@@ -25,6 +25,18 @@ export interface ParamUpdate {
   state: string[];
 }
 
+/** SGD without momentum or weight decay: every update is p − lr·g. */
+export function isPlainSgd(spec: OptimizerSpec): boolean {
+  return spec.kind === 'sgd' && !spec.momentum && !spec.weightDecay;
+}
+
+export interface OptimizerGraphOptions {
+  /** Fuse plain SGD updates of Gemm-computed gradients into the Gemm (needs the graph's shapes). */
+  shapes?: Map<string, Shape>;
+  /** The gradients are already multiplied by the learning rate (plain SGD only). */
+  lrScaled?: boolean;
+}
+
 /** The Gemm that produced `grad` (a plain product, no C), when nothing else reads the gradient. */
 function gemmProduct(g: TrainGraph, grad: string): onnx.NodeProto | undefined {
   const node = g.producer.get(grad) as onnx.NodeProto | undefined;
@@ -53,11 +65,10 @@ function fusedGemm(g: TrainGraph, node: onnx.NodeProto, c: string, alphaSign: nu
   return g.op('Gemm', [a, b, c], { transA: intAttr(node, 'transA', 0), transB: intAttr(node, 'transB', 0), alpha, beta: attr.float(beta) });
 }
 
-/**
- * Append the update of every parameter; returns [input name, updated value] pairs (parameters and state).
- * With `shapes`, plain SGD updates of Gemm-computed gradients are fused into the Gemm.
- */
-export function appendOptimizer(g: TrainGraph, spec: OptimizerSpec, updates: ParamUpdate[], shapes?: Map<string, Shape>): [string, string][] {
+/** Append the update of every parameter; returns [input name, updated value] pairs (parameters and state). */
+export function appendOptimizer(g: TrainGraph, spec: OptimizerSpec, updates: ParamUpdate[], options: OptimizerGraphOptions = {}): [string, string][] {
+  const { shapes, lrScaled = false } = options;
+  if (lrScaled && !isPlainSgd(spec)) throw new Error('only plain SGD takes gradients already scaled by the learning rate');
   const lr = STEP_INPUTS.lr;
   const next: [string, string][] = [];
   if (spec.kind === 'sgd') {
@@ -66,7 +77,11 @@ export function appendOptimizer(g: TrainGraph, spec: OptimizerSpec, updates: Par
     for (const { param, grad, state } of updates) {
       const product = shapes && !wd ? gemmProduct(g, grad) : undefined;
       if (product && momentum === 0) {
-        next.push([param, fusedGemm(g, product, param, -1, 1, true, shapes!)]);
+        next.push([param, fusedGemm(g, product, param, -1, 1, !lrScaled, shapes!)]);
+        continue;
+      }
+      if (lrScaled) {
+        next.push([param, g.op('Sub', [param, grad])]);
         continue;
       }
       if (product) {

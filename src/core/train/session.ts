@@ -25,6 +25,10 @@ export function initialWeights(forward: onnx.IModelProto, step: StepModel): Map<
   return new Map(step.trainable.map((p) => [p.name, readTensor(byName.get(p.name)!).data as FloatArray]));
 }
 
+function zeros(type: StepModel['floatType'], size: number, dims: readonly number[]): ort.Tensor {
+  return new ort.Tensor(type, type === 'float64' ? new Float64Array(size) : new Float32Array(size), dims);
+}
+
 function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
   return { graphOptimizationLevel: 'all', ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}) };
 }
@@ -39,20 +43,28 @@ export class TrainingSession {
   // Every carried tensor has a spare of the same size that the next run writes its update into (ORT fills
   // pre-allocated outputs in place); the two swap after each run, so steps allocate no weight-sized buffers.
   private readonly spare = new Map<string, ort.Tensor>();
-  private readonly inputs: Set<string>;
+  // The feeds and fetches records and the scalar inputs and outputs live as long as the session: at small batch
+  // sizes a step takes well under a millisecond, so rebuilding them on every run is a measurable share of it.
+  private readonly feeds: Record<string, ort.Tensor> = {};
+  private readonly fetches: Record<string, ort.Tensor | null> = {};
+  private readonly lr?: ort.Tensor;
+  private readonly stepInput?: ort.Tensor;
 
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly step: StepModel,
     private readonly carried: Map<string, ort.Tensor>,
   ) {
-    for (const [name, t] of carried) if (step.carried.has(name)) this.spare.set(name, this.like(t));
-    this.inputs = new Set(session.inputNames);
-  }
-
-  private like(t: ort.Tensor): ort.Tensor {
-    const size = t.data.length;
-    return new ort.Tensor(this.step.floatType, this.step.floatType === 'float64' ? new Float64Array(size) : new Float32Array(size), t.dims);
+    const inputs = new Set(session.inputNames);
+    const scalar = () => zeros(step.floatType, 1, []);
+    if (inputs.has(STEP_INPUTS.lr)) this.lr = this.feeds[STEP_INPUTS.lr] = scalar();
+    if (inputs.has(STEP_INPUTS.step)) this.stepInput = this.feeds[STEP_INPUTS.step] = scalar();
+    for (const name of session.outputNames) this.fetches[name] = step.scalars.includes(name) ? scalar() : null;
+    for (const [name, t] of carried) {
+      this.feeds[name] = t;
+      const output = step.carried.get(name);
+      if (output) this.spare.set(name, (this.fetches[output] = zeros(step.floatType, t.data.length, t.dims)));
+    }
   }
 
   static async create(step: StepModel, weights: Map<string, FloatArray>, options: SessionOptions = {}): Promise<TrainingSession> {
@@ -62,32 +74,26 @@ export class TrainingSession {
       const value = weights.get(p.name);
       if (!value) throw new Error(`no initial value for trainable tensor ${p.name}`);
       carried.set(p.name, new ort.Tensor(step.floatType, value.slice(), p.dims));
-      const zeros = () => (step.floatType === 'float64' ? new Float64Array(value.length) : new Float32Array(value.length));
-      for (const s of p.state) carried.set(s, new ort.Tensor(step.floatType, zeros(), p.dims));
+      for (const s of p.state) carried.set(s, zeros(step.floatType, value.length, p.dims));
     }
     return new TrainingSession(session, step, carried);
   }
 
-  private scalar(value: number): ort.Tensor {
-    return new ort.Tensor(this.step.floatType, this.step.floatType === 'float64' ? Float64Array.of(value) : Float32Array.of(value), []);
-  }
-
   /** Feed a batch and the carried tensors, run, and keep the updated tensors for the next run. */
   private async execute(batch: Record<string, ort.Tensor>, lr: number): Promise<ort.InferenceSession.ReturnType> {
-    const feeds: Record<string, ort.Tensor> = { ...batch };
-    for (const [name, tensor] of this.carried) feeds[name] = tensor;
-    if (this.inputs.has(STEP_INPUTS.lr)) feeds[STEP_INPUTS.lr] = this.scalar(lr);
-    if (this.inputs.has(STEP_INPUTS.step)) feeds[STEP_INPUTS.step] = this.scalar(this.stepCount + 1);
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const name of this.session.outputNames) fetches[name] = null;
-    for (const [input, output] of this.step.carried) fetches[output] = this.spare.get(input)!;
-    const out = await this.session.run(feeds, fetches);
+    Object.assign(this.feeds, batch);
+    if (this.lr) this.lr.data[0] = lr;
+    if (this.stepInput) this.stepInput.data[0] = this.stepCount + 1;
+    const out = await this.session.run(this.feeds, this.fetches);
     if (this.step.carried.size) {
       this.stepCount++;
-      for (const input of this.step.carried.keys()) {
+      for (const [input, output] of this.step.carried) {
         const next = this.spare.get(input)!;
-        this.spare.set(input, this.carried.get(input)!);
+        const previous = this.carried.get(input)!;
+        this.spare.set(input, previous);
         this.carried.set(input, next);
+        this.feeds[input] = next;
+        this.fetches[output] = previous;
       }
     }
     return out;
@@ -100,10 +106,11 @@ export class TrainingSession {
     return { loss: num('loss')!, correct: num('correct'), gradNorm: num('grad_norm') };
   }
 
-  /** Every output of a run by name (e.g. the `grad:<name>` outputs of a `gradients: true` step). */
+  /** Every output of a run by name (e.g. the `grad:<name>` outputs of a `gradients: true` step), as copies. */
   async runAll(batch: Record<string, ort.Tensor>, lr = 0): Promise<Record<string, FloatArray>> {
     const out = await this.execute(batch, lr);
-    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, (v as ort.Tensor).data as FloatArray]));
+    // copies: scalar and updated-tensor outputs live in buffers that later runs write into
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, ((v as ort.Tensor).data as FloatArray).slice()]));
   }
 
   /** The current trainable tensors (copies). */

@@ -7,7 +7,7 @@ import { LatheError } from '../workspace/errors';
 import { appendBackward } from './autodiff';
 import { TrainGraph, zerosLike, type FloatType } from './graph';
 import { appendLoss, type LossSpec } from './losses';
-import { appendClipping, appendOptimizer, STEP_INPUTS, stateSuffixes, type OptimizerSpec } from './optimizers';
+import { appendClipping, appendOptimizer, isPlainSgd, STEP_INPUTS, stateSuffixes, type OptimizerSpec } from './optimizers';
 import { inferShapes } from './shapes';
 
 export interface StepOptions {
@@ -115,7 +115,12 @@ export function buildStepModel(forward: onnx.IModelProto, options: StepOptions):
   const extraOutputs: [string, string, readonly number[]][] = [];
 
   if (options.optimizer || options.gradients) {
-    const found = appendBackward(g, { wrt: names, seeds: new Map([[output, loss.seed]]), shapes });
+    const lr = options.optimizer ? g.reserve(STEP_INPUTS.lr) : undefined;
+    // plain SGD subtracts lr·gradient from every tensor: the backward pass is linear in its seed, so seeding it
+    // with lr·dL/dy yields those products directly (one small Mul instead of one per tensor)
+    const lrScaled = lr !== undefined && isPlainSgd(options.optimizer!) && !options.gradients && options.clipNorm === undefined;
+    const seed = lrScaled ? g.op('Mul', [loss.seed, lr]) : loss.seed;
+    const found = appendBackward(g, { wrt: names, seeds: new Map([[output, seed]]), shapes });
     let grads = trainable.map((p) => found.get(p.name) ?? zerosLike(g, p.name));
     if (options.gradients) trainable.forEach((p, i) => extraOutputs.push([`grad:${p.name}`, grads[i], p.dims]));
     if (options.clipNorm !== undefined) {
@@ -129,11 +134,11 @@ export function buildStepModel(forward: onnx.IModelProto, options: StepOptions):
         p.state = suffixes.map((s) => g.reserve(`${p.name}${s}`));
         for (const s of p.state) g.graph.input.push(g.valueInfo(s, floatType, p.dims));
       }
-      g.graph.input.push(g.valueInfo(g.reserve(STEP_INPUTS.lr), floatType, []));
+      g.graph.input.push(g.valueInfo(lr!, floatType, []));
       if (options.optimizer.kind === 'adamw') g.graph.input.push(g.valueInfo(g.reserve(STEP_INPUTS.step), floatType, []));
       // fusing an update into its gradient's Gemm needs the gradient to have no other reader
       const fuse = options.gradients ? undefined : inferShapes(g.graph);
-      const updates = appendOptimizer(g, options.optimizer, trainable.map((p, i) => ({ param: p.name, grad: grads[i], state: p.state })), fuse);
+      const updates = appendOptimizer(g, options.optimizer, trainable.map((p, i) => ({ param: p.name, grad: grads[i], state: p.state })), { shapes: fuse, lrScaled });
       const dims = new Map(trainable.flatMap((p) => [p.name, ...p.state].map((n) => [n, p.dims] as const)));
       for (const [input, value] of updates) {
         const out = `next:${input}`;

@@ -76,6 +76,26 @@ test('plain SGD updates are fused into the weight gradient Gemm (no weight-sized
   }
 });
 
+test('plain SGD scales the backward seed by the learning rate once and updates every tensor by p − lr·g', async () => {
+  const forward = buildMlp({ inputSize: 4, hidden: [8], outputSize: 3, seed: 1 });
+  const step = buildStepModel(forward, { loss: { kind: 'cross-entropy' }, optimizer: { kind: 'sgd' } });
+  assert.equal(step.model.graph!.node!.filter((n) => n.input!.includes('lr')).length, 1);
+  const feeds = { input: new ort.Tensor('float32', Float32Array.from({ length: 8 }, (_, i) => i / 8 - 0.3), [2, 4]), labels: new ort.Tensor('int64', BigInt64Array.of(0n, 2n), [2]) };
+  const gradStep = buildStepModel(forward, { loss: { kind: 'cross-entropy' }, gradients: true });
+  const gradSession = await TrainingSession.create(gradStep, initialWeights(forward, gradStep));
+  const grads = await gradSession.runAll(feeds);
+  await gradSession.release();
+  const session = await TrainingSession.create(step, initialWeights(forward, step));
+  const before = session.weights();
+  await session.run(feeds, 0.5);
+  for (const [name, after] of session.weights()) {
+    const grad = grads[`grad:${name}`];
+    assert.ok(grad.some((v) => Math.abs(v) > 1e-3), `${name} has a gradient`);
+    after.forEach((v, i) => assert.ok(Math.abs(v - (before.get(name)![i] - 0.5 * grad[i])) < 1e-6, `${name}[${i}]`));
+  }
+  await session.release();
+});
+
 test('the accuracy count is an output unless turned off', () => {
   const forward = buildMlp({ inputSize: 4, hidden: [], outputSize: 3, seed: 1 });
   const outputs = (accuracy?: boolean) => buildStepModel(forward, { loss: { kind: 'cross-entropy' }, accuracy }).model.graph!.output!.map((o) => o.name);
