@@ -1,9 +1,8 @@
-import { startRun, type RunHandle } from '../core/runs';
+import { startRun } from '../core/runs';
 import type { ParamValue } from '../core/runs/record';
 import { LatheError } from '../core/workspace/errors';
+import { whileCancellable } from './cancel';
 import type { CliArgs, CliContext } from './command';
-
-const CANCEL_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** The tracked run this process belongs to (LATHE_RUN_ID): inside one a command does its work itself. */
 export function currentRunId(): string | undefined {
@@ -32,13 +31,10 @@ export async function rerunAsTrackedRun<R>(ctx: CliContext, path: string[], spec
   const options = { ...ctx.args.options, json: true, metrics: true };
   const command = [process.execPath, ...process.execArgv, process.argv[1], ...argvOf(path, { ...ctx.args, options })];
   let stdout = '';
-  const controller = new AbortController();
-  let handle: RunHandle | undefined;
-  const onSignal = () => (handle ? void handle.cancel() : controller.abort());
-  for (const s of CANCEL_SIGNALS) process.on(s, onSignal);
-  try {
-    handle = await startRun(layout, { command, name: spec.name, params: spec.params, tags: spec.tags, cwd: ctx.cwd }, {
-      signal: controller.signal,
+  // aborting the run's signal cancels the run, before or after it has started
+  return whileCancellable(async (signal) => {
+    const handle = await startRun(layout, { command, name: spec.name, params: spec.params, tags: spec.tags, cwd: ctx.cwd }, {
+      signal,
       onOutput: (stream, chunk) => (stream === 'stdout' ? (stdout += chunk.toString()) : process.stderr.write(chunk)),
     });
     process.stderr.write(`lathe: run ${handle.record.name} (${handle.id}) started\n`);
@@ -49,7 +45,5 @@ export async function rerunAsTrackedRun<R>(ctx: CliContext, path: string[], spec
     const body = JSON.parse(answer) as { ok: boolean; result?: R; error?: { code: string; message: string } };
     if (!body.ok) throw new LatheError(body.error?.code ?? 'run-failed', body.error?.message ?? 'the run failed');
     return { ...(body.result as R), run: record.id };
-  } finally {
-    for (const s of CANCEL_SIGNALS) process.off(s, onSignal);
-  }
+  });
 }

@@ -28,9 +28,7 @@ export const sweepRunCommand: CliCommand<SweepRunResult> = {
     const parallel = countOption(ctx, 'parallel');
     const layout = await ctx.store();
     const given = stringOption(ctx.args, 'file');
-    return whileCancellable(async (signal) => {
-      return await runSweep(layout, { sweep: name, file: given ? path.resolve(ctx.cwd, given) : undefined, trials, parallel }, { signal, log: (line) => process.stderr.write(`${line}\n`) });
-    });
+    return whileCancellable((signal) => runSweep(layout, { sweep: name, file: given ? path.resolve(ctx.cwd, given) : undefined, trials, parallel }, { signal, log: (line) => process.stderr.write(`${line}\n`) }));
   },
   format: (r) => {
     const lines = r.trials.map((t) => `#${String(t.number).padEnd(4)} ${(t.pruned ? 'pruned' : t.status).padEnd(9)} ${r.metric.name}=${valueText(t.value).padEnd(12)} ${JSON.stringify(t.params)}${t.resumed ? '  (earlier)' : ''}  run ${t.runId || '-'}`);

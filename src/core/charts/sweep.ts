@@ -1,7 +1,7 @@
 /**
- * Sweeps, by convention (there is no sweep engine): a sweep is the set of runs tagged `sweep:<name>`. Each run is a
- * trial; its params are the sampled values, its metric series the intermediate values, and a `pruned` tag marks a
- * trial stopped early (its status is usually cancelled). So any runs started as
+ * Sweeps, by convention: a sweep is the set of runs tagged `sweep:<name>`, as the sweep engine (core/sweep) tags its
+ * trials. Each run is a trial; its params are the sampled values, its metric series the intermediate values, and a
+ * `pruned` tag marks a trial stopped early (its status is usually cancelled). So any runs started as
  * `lathe run --tag sweep:lr-search --param lr=0.01 -- python train.py` form a sweep the panel can chart.
  */
 import type { SweepAxis, SweepData, SweepImportance, SweepObjective, SweepTrial } from '../../shared/messages';

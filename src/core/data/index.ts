@@ -6,4 +6,4 @@ export { datasetLog, listDatasets, parseRef, resolveRef } from './manifests';
 export { profileParquet } from './parquet';
 export { pullDatasets, pushDatasets, type SyncOptions, type SyncResult } from './remote';
 export type * from './types';
-export { isRowsFile, lastColumnAsLabel, readNumericRows, type NumericRows, type ReadRowsOptions } from './rows';
+export { lastColumnAsLabel, readNumericRows, type NumericRows, type ReadRowsOptions } from './rows';

@@ -38,6 +38,11 @@ export interface ReadRowsOptions {
   label?: string | number | false;
   /** Only these feature columns (by header name), in this order. Default: every column but the label. */
   features?: string[];
+  /**
+   * The number of features the consumer takes: rows without a label column that hold exactly one value more end
+   * with an unnamed label (scikit-learn's CSVs), which is then taken as the label.
+   */
+  featureWidth?: number;
 }
 
 /** Column names taken as the label of a row rather than a feature, by precedence. */
@@ -199,7 +204,7 @@ async function datasetFile(layout: StoreLayout, ref: string): Promise<{ file: st
 }
 
 /** Whether `source` names a rows file rather than a dataset version. */
-export function isRowsFile(source: string): boolean {
+function isRowsFile(source: string): boolean {
   return ROW_FILE.test(source) && !source.startsWith('dataset:');
 }
 
@@ -226,7 +231,9 @@ export async function readNumericRows(layout: StoreLayout, source: string, optio
     parsed = ext === 'npy' ? parseNpy(bytes, name, options.limit) : parseDelimited(bytes.toString('utf8'), name, ext === 'tsv' ? '\t' : ',', options);
   }
   if (parsed.rows === 0) throw new LatheError('invalid-data', `${name} has no rows`, { file, hint: 'give at least one numeric row' });
-  return { ...parsed, dataset, file: name };
+  const rows = { ...parsed, dataset, file: name };
+  const unnamedLabel = !rows.labels && options.label === undefined && rows.width === (options.featureWidth ?? -2) + 1;
+  return unnamedLabel ? lastColumnAsLabel(rows) : rows;
 }
 
 /** The rows with their last feature column taken as the label (for files without a header that end with it). */

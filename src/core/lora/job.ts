@@ -1,17 +1,17 @@
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { lastColumnAsLabel, readNumericRows, type NumericRows } from '../data/rows';
+import { readNumericRows, type NumericRows } from '../data/rows';
 import type { OperationOptions } from '../events';
-import { decodeModel, encodeModel, readModelBytes } from '../onnx/model';
+import { encodeModel } from '../onnx/model';
 import { seededRandom } from '../onnx/random';
+import { loadSource } from '../quantize/job';
 import { taskMetric, type TaskMetric } from '../quantize/task';
-import { registerModel, registerModelBytes, resolveModelRef, versionRef, type ModelVersion, type RegisteredModel } from '../registry';
+import { registerModel, registerModelBytes, resolveModelRef, type ModelVersion, type RegisteredModel } from '../registry';
 import type { ParamValue } from '../runs/record';
 import { trainModel, shuffled, type EpochMetrics, type Table } from '../train/loop';
-import { pathExists, writeFileAtomic } from '../workspace/atomic';
-import { blobPath } from '../workspace/blobs';
+import { writeFileAtomic } from '../workspace/atomic';
+import { hashFile } from '../workspace/blobs';
 import { LatheError } from '../workspace/errors';
 import type { StoreLayout } from '../workspace/layout';
 import { adapterModel, checkAdapterBase, extractAdapter, parseAdapter, type LoraAdapter } from './adapter';
@@ -85,29 +85,12 @@ interface Base {
   version?: ModelVersion;
 }
 
-const isFile = (ref: string) => ref.endsWith('.onnx') || ref.includes('/') || ref.includes(path.sep);
-
-async function readBlob(layout: StoreLayout, version: ModelVersion): Promise<Uint8Array> {
-  const exact = versionRef(version.name, version.version);
-  const blob = blobPath(layout, version.file.sha256);
-  if (!(await pathExists(blob))) {
-    throw new LatheError('missing-blob', `the bytes of ${exact} are not in the cache (${blob})`, { file: blob, hint: 'pull the cache from a remote, or register the file again' });
-  }
-  return readModelBytes(blob);
-}
-
 /** A registered version or an .onnx file, with the sha256 of its bytes (what an adapter names its base by). */
-async function loadVersionOrFile(layout: StoreLayout, given: string, cwd: string): Promise<Base & { bytes: Uint8Array }> {
-  const ref = given.replace(/^model:/, '');
-  if (isFile(ref)) {
-    const file = path.resolve(cwd, ref);
-    const bytes = await readModelBytes(file);
-    return { bytes, model: decodeModel(bytes, file), sha256: createHash('sha256').update(bytes).digest('hex'), label: file };
-  }
-  const version = await resolveModelRef(layout, ref);
-  const exact = versionRef(version.name, version.version);
-  const bytes = await readBlob(layout, version);
-  return { bytes, model: decodeModel(bytes, exact), sha256: version.file.sha256, label: exact, version };
+async function loadVersionOrFile(layout: StoreLayout, given: string, cwd: string): Promise<Base> {
+  const source = await loadSource(layout, given, cwd);
+  if (!source.ref) return { model: source.model, sha256: (await hashFile(source.label)).sha256, label: source.label };
+  const version = await resolveModelRef(layout, source.ref);
+  return { model: source.model, sha256: version.file.sha256, label: source.label, version };
 }
 
 function firstInput(model: onnx.IModelProto): { name: string; width: number } {
@@ -127,9 +110,7 @@ function outputWidth(model: onnx.IModelProto): number {
 }
 
 async function readRows(layout: StoreLayout, request: LoraTrainRequest, inputWidth: number, cwd: string): Promise<NumericRows> {
-  let rows = await readNumericRows(layout, request.dataset, { cwd, label: request.label });
-  // rows one value wider than the input end with an unnamed label (sklearn's CSVs)
-  if (!rows.labels && rows.width === inputWidth + 1) rows = lastColumnAsLabel(rows);
+  const rows = await readNumericRows(layout, request.dataset, { cwd, label: request.label, featureWidth: inputWidth });
   if (!rows.labels) {
     throw new LatheError('missing-column', `${rows.file} has no label column to train on`, { hint: 'name it with --label, or call it label/target/y/class' });
   }
@@ -169,7 +150,6 @@ function cancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new LatheError('cancelled', 'LoRA training was cancelled; nothing was registered', { hint: 'run it again to finish' });
 }
 
-/** Write `bytes` under a fresh folder of layout.tmp as `name`, run `use` on the file, then remove the folder. */
 /**
  * Fine-tune a base model with LoRA on labelled rows: adapters on the targeted linear layers are the only weights
  * trained (AdamW, seeded split and shuffling); the base, the adapted model and — unless compareFull is false — the

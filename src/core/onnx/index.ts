@@ -2,7 +2,7 @@
 export { elemTypeCode, elemTypeName, type ElemType } from './dtypes';
 export { attr, DEFAULT_OPSET, GraphBuilder, irVersionFor, type AttrValue, type BuildOptions, type TypedAttr } from './builder';
 export { externalDataFiles, externalDataRefs, loadExternalData, type ExternalRef } from './external';
-export { inspectModel, type Dim, type ModelInspection, type ValueSpec } from './inspect';
+export { coreOpset, inspectModel, type Dim, type ModelInspection, type ValueSpec } from './inspect';
 export { toNumber } from './long';
 export { buildMlp, MLP_ACTIVATIONS, type MlpActivation, type MlpOptions } from './mlp';
 export { seededRandom } from './random';

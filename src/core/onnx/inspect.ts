@@ -88,3 +88,9 @@ export function inspectModel(model: onnx.IModelProto): ModelInspection {
     externalData: external.length ? { tensors: external.length, files: externalDataFiles(model) } : undefined,
   };
 }
+
+/** The ai.onnx opset a model imports (0 when it imports none). */
+export function coreOpset(model: onnx.IModelProto): number {
+  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  return entry ? toNumber(entry.version) : 0;
+}

@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
-import { makeTensor } from '../onnx';
+import { coreOpset, makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { cloneModel, coreOpset, ensureDomain, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes, type Floats } from './graph';
+import { cloneModel, ensureDomain, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes, type Floats } from './graph';
 import { quantizeWeight, type WeightType } from './int8';
 
 export interface DynamicOptions {

@@ -89,14 +89,15 @@ export function generateInputs(model: onnx.IModelProto, count: number, seed: num
   });
 }
 
-function numbers(tensor: ort.Tensor): Float64Array {
+/** A tensor's values as numbers (float16 decoded). */
+export function tensorValues(tensor: ort.Tensor): Float64Array {
   if (tensor.type === 'float16') return Float64Array.from(fromHalfArray(tensor.data as Uint16Array));
   const data = tensor.data as ArrayLike<number | bigint>;
   return Float64Array.from({ length: data.length }, (_, i) => Number(data[i]));
 }
 
 /** Feeds converted to the element types a session expects (fp16 models without kept io types take float16). */
-function adapt(feeds: Feeds, types: Map<string, string>): Feeds {
+export function adaptFeeds(feeds: Feeds, types: Map<string, string>): Feeds {
   const out: Feeds = {};
   for (const [name, t] of Object.entries(feeds)) {
     const want = types.get(name);
@@ -135,7 +136,7 @@ function latency(times: number[]): Latency {
 
 /** Both models timed in alternation, so clock-speed drift and background load hit them alike. */
 async function timeBoth(a: Loaded, b: Loaded, feeds: Feeds, runs: number, warmup: number): Promise<[Latency, Latency]> {
-  const [fa, fb] = [adapt(feeds, a.types), adapt(feeds, b.types)];
+  const [fa, fb] = [adaptFeeds(feeds, a.types), adaptFeeds(feeds, b.types)];
   for (let i = 0; i < warmup; i++) {
     await a.session.run(fa);
     await b.session.run(fb);
@@ -198,11 +199,11 @@ export async function evaluateModels(original: onnx.IModelProto, candidate: onnx
     const got = names.map(() => [] as Float64Array[]);
     const lastDims = names.map(() => 1);
     for (const feeds of inputs) {
-      const [ra, rb] = [await a.session.run(adapt(feeds, a.types)), await b.session.run(adapt(feeds, b.types))];
+      const [ra, rb] = [await a.session.run(adaptFeeds(feeds, a.types)), await b.session.run(adaptFeeds(feeds, b.types))];
       names.forEach((n, i) => {
         if (!rb[n]) throw new LatheError('output-mismatch', `the candidate model has no output ${n}`);
-        want[i].push(numbers(ra[n]));
-        got[i].push(numbers(rb[n]));
+        want[i].push(tensorValues(ra[n]));
+        got[i].push(tensorValues(rb[n]));
         lastDims[i] = ra[n].dims.at(-1) ?? 1;
       });
     }

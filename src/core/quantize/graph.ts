@@ -141,12 +141,6 @@ export function ensureDomain(model: onnx.IModelProto, domain: string, version: n
   model.opsetImport = [...(model.opsetImport ?? []), onnx.OperatorSetIdProto.create({ domain, version })];
 }
 
-/** The ai.onnx opset a model imports. */
-export function coreOpset(model: onnx.IModelProto): number {
-  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  return entry ? toNumber(entry.version) : 0;
-}
-
 /** Nodes of the given op types inside If/Loop/Scan bodies, which the methods leave as they are. */
 export function subgraphNodes(graph: onnx.IGraphProto, ops: readonly string[]): onnx.INodeProto[] {
   const found: onnx.INodeProto[] = [];

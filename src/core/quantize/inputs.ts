@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
-import { lastColumnAsLabel, readNumericRows, type NumericRows } from '../data/rows';
+import { readNumericRows, type NumericRows } from '../data/rows';
 import { inspectModel, type ValueSpec } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import type { StoreLayout } from '../workspace/layout';
@@ -51,9 +51,7 @@ function toFeeds(model: onnx.IModelProto, rows: NumericRows): Feeds[] {
  * dataset version, anything else a CSV/TSV/NPY/Parquet file relative to `cwd`.
  */
 export async function loadInputs(layout: StoreLayout, source: string, model: onnx.IModelProto, options: { cwd: string; limit: number }): Promise<LoadedInputs> {
-  let rows = await readNumericRows(layout, source, options);
-  const { dims } = targetInput(model, rows.file);
-  // an unnamed label: rows holding exactly one value more than the input takes end with their label
-  if (!rows.labels && !/\.npy\)?$/i.test(rows.file) && rows.width === dims.reduce((a, b) => a * b, 1) + 1) rows = lastColumnAsLabel(rows);
+  const { dims } = targetInput(model, source);
+  const rows = await readNumericRows(layout, source, { ...options, featureWidth: dims.reduce((a, b) => a * b, 1) });
   return { feeds: toFeeds(model, rows), labels: rows.labels ? Array.from(rows.labels) : undefined, dataset: rows.dataset, file: rows.file };
 }

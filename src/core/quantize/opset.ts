@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
-import { forEachGraph, makeTensor, toNumber } from '../onnx';
+import { coreOpset, forEachGraph, makeTensor, toNumber } from '../onnx';
 import { LatheError } from '../workspace/errors';
-import { coreOpset, floatAttr } from './graph';
+import { floatAttr } from './graph';
 
 /** The opset quantization needs (QuantizeLinear from 10, DynamicQuantizeLinear from 11), as ORT upgrades to. */
 export const QUANTIZE_OPSET = 11;

@@ -116,9 +116,8 @@ export function truncatedSvd(a: Matrix, m: number, n: number, rank: number, opti
       for (let r = 0; r < k; r++) u[i * k + r] += y * d.u[c * d.k + r];
     }
   }
-  const v = new Float64Array(n * k);
-  for (let i = 0; i < n; i++) for (let r = 0; r < k; r++) v[i * k + r] = d.v[i * d.k + r];
-  return { u, s: d.s.slice(0, k), v, m, n, k };
+  const { s, v } = truncate(d, k);
+  return { u, s, v, m, n, k };
 }
 
 /** The leading `k` triplets of a full SVD. */

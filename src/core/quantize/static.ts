@@ -1,9 +1,9 @@
 import { onnx } from 'onnx-proto';
-import { makeTensor } from '../onnx';
+import { coreOpset, makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import { calibrate, type CalibrationOptions, type Range } from './calibrate';
 import type { Feeds } from './evaluate';
-import { cloneModel, coreOpset, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes } from './graph';
+import { cloneModel, finishModel, floatAttr, GraphIndex, intAttr, mainGraph, nodeId, subgraphNodes } from './graph';
 import { computeScaleZeroPoint, quantizeWeight, roundHalfEven, type QuantizedWeight } from './int8';
 import { inferElemTypes } from './types';
 

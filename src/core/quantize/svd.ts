@@ -11,14 +11,20 @@ export interface Svd {
   k: number;
 }
 
+/** The n×m transpose of a row-major m×n matrix, as float64. */
+function transpose(a: ArrayLike<number>, m: number, n: number): Float64Array {
+  const t = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
+  return t;
+}
+
 /**
  * One-sided Jacobi (Hestenes) for m ≥ n: rotate column pairs of a working copy of A until all are orthogonal;
  * the column norms are then the singular values. Accurate to working precision even for small singular values.
  */
 function jacobiTall(a: ArrayLike<number>, m: number, n: number, tolerance: number, maxSweeps: number): Svd {
   // columns stored contiguously (w and v alike): the inner loops walk memory in order
-  const w = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) w[j * m + i] = a[i * n + j];
+  const w = transpose(a, m, n);
   const v = new Float64Array(n * n);
   for (let j = 0; j < n; j++) v[j * n + j] = 1;
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
@@ -210,17 +216,11 @@ function symmetricEigen(v: Float64Array, n: number, vectors = true): Float64Arra
 }
 
 /**
- * Through the Gram matrix AᵀA (n×n, m ≥ n): its eigenvectors are V and its eigenvalues s². O(mn² + n³) instead
- * of Jacobi's many sweeps; singular values far below the largest lose relative accuracy (√ε·s₁ absolute),
- * which truncation never keeps anyway. Columns of U for zero singular values are zero.
- */
-/**
  * AᵀA (n×n, row-major) of a row-major m×n matrix, as dot products of A's columns (copied to contiguous rows),
  * four columns against each other column at a time: summing row by row into G streamed all of G once per row of A.
  */
 function gram(a: ArrayLike<number>, m: number, n: number): Float64Array {
-  const t = new Float64Array(n * m);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
+  const t = transpose(a, m, n);
   const g = new Float64Array(n * n);
   for (let p = 0; p < n; p += 4) {
     // past the last column, the last one stands in and its sums are dropped
@@ -245,6 +245,11 @@ function gram(a: ArrayLike<number>, m: number, n: number): Float64Array {
   return g;
 }
 
+/**
+ * Through the Gram matrix AᵀA (n×n, m ≥ n): its eigenvectors are V and its eigenvalues s². O(mn² + n³) instead
+ * of Jacobi's many sweeps; singular values far below the largest lose relative accuracy (√ε·s₁ absolute),
+ * which truncation never keeps anyway. Columns of U for zero singular values are zero.
+ */
 function gramTall(a: ArrayLike<number>, m: number, n: number): Svd {
   const g = gram(a, m, n);
   const lambda = symmetricEigen(g, n);
@@ -285,9 +290,7 @@ export function svd(
   const tall = (x: ArrayLike<number>, rows: number, cols: number) => (jacobi(cols) ? jacobiTall(x, rows, cols, tolerance, maxSweeps) : gramTall(x, rows, cols));
   if (m >= n) return tall(a, m, n);
   // Aᵀ = V S Uᵀ: decompose the transpose and swap the factors
-  const t = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
-  const r = tall(t, n, m);
+  const r = tall(transpose(a, m, n), n, m);
   return { u: r.v, s: r.s, v: r.u, m, n, k: m };
 }
 
@@ -297,14 +300,7 @@ export function svd(
  * has √ε·s₁ absolute accuracy.
  */
 export function singularValues(a: ArrayLike<number>, m: number, n: number): Float64Array {
-  let g: Float64Array;
-  if (m >= n) {
-    g = gram(a, m, n);
-  } else {
-    const t = new Float64Array(m * n);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) t[j * m + i] = a[i * n + j];
-    g = gram(t, n, m);
-  }
+  const g = m >= n ? gram(a, m, n) : gram(transpose(a, m, n), n, m);
   const k = Math.min(m, n);
   return symmetricEigen(g, k, false)
     .map((lambda) => Math.sqrt(Math.max(lambda, 0)))

@@ -1,8 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
 import { encodeModel, inspectModel } from '../onnx';
-import type { Feeds } from './evaluate';
-import { fromHalfArray, toHalfArray } from './half';
+import { adaptFeeds, tensorValues, type Feeds } from './evaluate';
 
 /** The task metric of a model on labelled rows: accuracy for a classifier (last axis > 1), else mean squared error. */
 export interface TaskMetric {
@@ -10,22 +9,15 @@ export interface TaskMetric {
   value: number;
 }
 
-function values(tensor: ort.Tensor): Float32Array {
-  return tensor.type === 'float16' ? fromHalfArray(tensor.data as Uint16Array) : Float32Array.from(tensor.data as ArrayLike<number>);
-}
-
 /** Run `model` on each feed and score its first output against `labels` (one label per feed). */
 export async function taskMetric(model: onnx.IModelProto, feeds: readonly Feeds[], labels: readonly number[]): Promise<TaskMetric> {
   const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: 1, interOpNumThreads: 1 });
   try {
-    const halfInputs = new Set(inspectModel(model).inputs.filter((i) => i.elemType === 'float16').map((i) => i.name));
+    const types = new Map(inspectModel(model).inputs.map((i) => [i.name, i.elemType]));
     let [correct, squared, classifier] = [0, 0, false];
     for (const [i, feed] of feeds.entries()) {
-      const adapted = Object.fromEntries(
-        Object.entries(feed).map(([k, t]) => [k, halfInputs.has(k) ? new ort.Tensor('float16', toHalfArray(t.data as Float32Array), t.dims) : t]),
-      );
-      const out = (await session.run(adapted))[session.outputNames[0]];
-      const v = values(out);
+      const out = (await session.run(adaptFeeds(feed, types)))[session.outputNames[0]];
+      const v = tensorValues(out);
       classifier = (out.dims.at(-1) ?? 1) > 1;
       if (classifier) {
         const top = v.reduce((best, x, j) => (x > v[best] ? j : best), 0);

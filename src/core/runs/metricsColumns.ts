@@ -60,6 +60,9 @@ interface Header {
   series: { name: string; count: number; timed: boolean }[];
 }
 
+/** Doubles the series' columns take: step and value, and time when timed. */
+const doublesIn = (series: Header['series']) => series.reduce((sum, s) => sum + s.count * (s.timed ? 3 : 2), 0);
+
 export const columnsFileFor = (metricsFile: string) => path.join(path.dirname(metricsFile), COLUMNS_FILE);
 
 export function encodeColumns(metrics: RunMetrics, source: ColumnsSource): Buffer {
@@ -72,7 +75,7 @@ export function encodeColumns(metrics: RunMetrics, source: ColumnsSource): Buffe
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const start = align8(PREFIX + json.length);
-  const columns = header.series.reduce((sum, s) => sum + s.count * (s.timed ? 3 : 2), 0);
+  const columns = doublesIn(header.series);
   const out = Buffer.alloc(start + columns * 8);
   MAGIC.copy(out);
   out.writeUInt32LE(json.length, MAGIC.length);
@@ -103,7 +106,7 @@ export function decodeColumns(bytes: Buffer, source: Omit<ColumnsSource, 'lines'
   const start = align8(PREFIX + length);
   const wellFormed = (s: Header['series'][number]) => typeof s?.name === 'string' && Number.isSafeInteger(s.count) && s.count >= 0;
   if (!header.series.every(wellFormed)) return undefined;
-  const columns = header.series.reduce((sum, s) => sum + s.count * (s.timed ? 3 : 2), 0);
+  const columns = doublesIn(header.series);
   if (bytes.length !== start + columns * 8) return undefined;
   // a Float64Array needs an 8-byte aligned offset, which a read buffer does not promise
   const aligned = (bytes.byteOffset + start) % 8 === 0 ? bytes : Buffer.from(bytes);

@@ -116,7 +116,13 @@ function pointsOf(series: Record<string, { step: number; value: number }[]>, met
 /** The sweep's trials already in the store (tagged `sweep:<name>`), oldest first. */
 async function existingTrials(layout: StoreLayout, spec: SweepSpec): Promise<Trial[]> {
   const runs = (await listRuns(layout)).filter((r) => sweepOf(r) === spec.name);
-  runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  // trials started in the same millisecond tie on createdAt: the number in the trial's name (`<sweep>-<n>`) orders
+  // them; runs tagged by hand (no such name) come after, oldest first
+  const numberOf = (r: RunRecord) => {
+    const rest = r.name.slice(spec.name.length + 1);
+    return r.name.startsWith(`${spec.name}-`) && /^\d+$/.test(rest) ? Number(rest) : Infinity;
+  };
+  runs.sort((a, b) => numberOf(a) - numberOf(b) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   return Promise.all(
     runs.map(async (r, i) => {
       const t = new Trial(i + 1, (r.params ?? {}) as TrialParams, true);

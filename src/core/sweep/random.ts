@@ -1,21 +1,9 @@
+import { seededRandom } from '../onnx/random';
+
 /** A seeded pseudo-random source: samplers draw from it so a sweep with a seed is reproducible. */
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
-}
-
-/** mulberry32: small, fast and good enough to sample search spaces. */
-export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return {
-    next() {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
 }
 
 /** The generator of trial `n` of a sweep seeded `seed`: a trial draws the same values whenever it runs (resume). */
@@ -25,7 +13,7 @@ export function trialRng(seed: number, n: number): Rng {
     h = Math.imul(h ^ (v & 0xffff), 16777619);
     h = Math.imul(h ^ (v >>> 16), 16777619);
   }
-  return createRng(h);
+  return { next: seededRandom(h) };
 }
 
 /** A standard normal draw (Box–Muller). */

@@ -3,6 +3,7 @@ import { irVersionFor } from '../onnx/builder';
 import { elemTypeName } from '../onnx/dtypes';
 import { tensorDims } from '../onnx/tensor';
 import { checkModel } from '../onnx/validate';
+import { coreOpset } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import { appendBackward } from './autodiff';
 import { TrainGraph, zerosLike, type FloatType } from './graph';
@@ -47,11 +48,6 @@ export interface StepModel {
 
 export const MIN_TRAIN_OPSET = 13;
 
-function mainOpset(model: onnx.IModelProto): number {
-  const entry = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
-  return Number(entry?.version ?? 0);
-}
-
 /** Dropout nodes run in training mode inside the step (mask output added for the backward pass). */
 function enableDropout(g: TrainGraph): void {
   const on = g.fresh('training_mode');
@@ -69,7 +65,7 @@ function enableDropout(g: TrainGraph): void {
 
 /** Forward + loss (+ backward + optimizer update) as one ONNX model; see StepModel for its interface. */
 export function buildStepModel(forward: onnx.IModelProto, options: StepOptions): StepModel {
-  const opset = mainOpset(forward);
+  const opset = coreOpset(forward);
   if (opset < MIN_TRAIN_OPSET) {
     throw new LatheError('unsupported-opset', `training needs ai.onnx opset ${MIN_TRAIN_OPSET} or newer; this model uses opset ${opset}`, {
       hint: 'export the model again with a newer opset',

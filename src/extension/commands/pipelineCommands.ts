@@ -24,6 +24,13 @@ async function pipelineFile(s: Services, uri: unknown): Promise<string> {
   return file;
 }
 
+/** The stage or sweep the code lens names, or one the user picks from the pipeline's. */
+async function givenOrPicked(file: string, given: unknown, kind: 'stages' | 'sweeps', title: string): Promise<string | undefined> {
+  if (typeof given === 'string' && given) return given;
+  const { model } = (await analyzePipelineFile(file)).analysis;
+  return vscode.window.showQuickPick([...model[kind].keys()], { title });
+}
+
 function summary(result: PipelineRunResult): string {
   const counts = new Map<StageStatus, number>();
   for (const s of result.stages) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
@@ -67,12 +74,8 @@ export function registerPipelineCommands(s: Services): vscode.Disposable[] {
 
   const runStage = s.command('Run Pipeline Stage', async (uri?: unknown, stage?: unknown) => {
     const file = await pipelineFile(s, uri);
-    let name = typeof stage === 'string' ? stage : undefined;
-    if (!name) {
-      const { model } = (await analyzePipelineFile(file)).analysis;
-      name = await vscode.window.showQuickPick([...model.stages.keys()], { title: 'Stage to run (with what it needs)' });
-      if (!name) return;
-    }
+    const name = await givenOrPicked(file, stage, 'stages', 'Stage to run (with what it needs)');
+    if (!name) return;
     await run(`Run Stage ${name}`, { file, targets: [name] });
   });
 
@@ -88,17 +91,13 @@ export function registerPipelineCommands(s: Services): vscode.Disposable[] {
   const runSweepCommand = s.command('Run Pipeline Sweep', async (uri?: unknown, sweep?: unknown) => {
     if (!(await requireTrust('Running a sweep'))) return;
     const file = await pipelineFile(s, uri);
-    let name = typeof sweep === 'string' ? sweep : undefined;
-    if (!name) {
-      const { model } = (await analyzePipelineFile(file)).analysis;
-      name = await vscode.window.showQuickPick([...model.sweeps.keys()], { title: 'Sweep to run' });
-      if (!name) return;
-    }
+    const name = await givenOrPicked(file, sweep, 'sweeps', 'Sweep to run');
+    if (!name) return;
     const layout = await s.ws.writable();
     s.output.info(`Run Sweep ${name}: ${file}`);
     let panelOpened = false;
     const result = await s.progress(`Lathe: Sweep ${name}`, (opts) =>
-      runSweep(layout, { file, sweep: name! }, {
+      runSweep(layout, { file, sweep: name }, {
         ...opts,
         onTrialStart: () => {
           if (panelOpened) return;

@@ -50,7 +50,8 @@ export function watchRunMetrics(runsDir: string, onChange: (uri: vscode.Uri) => 
   return vscode.Disposable.from(watcher, watcher.onDidChange(onChange), watcher.onDidCreate(onChange));
 }
 
-type Decoded<T> = { ok: true; message: T } | { ok: false; problem: string };
+/** What a message decoder returns (as the decoders in shared/messages.ts do). */
+export type Decoded<T> = { ok: true; message: T } | { ok: false; problem: string };
 
 /**
  * Owns one panel: typed messages both ways (webview input is decoded, never trusted), everything it subscribes to

@@ -1,12 +1,10 @@
 import * as vscode from 'vscode';
 import type { Services } from '../services';
 import type { StoreArea } from '../workspace';
-import { PanelController } from './panelHost';
+import { PanelController, type Decoded } from './panelHost';
 
 // Store changes come in bursts (a sweep's trials finishing, a registration writing blob then record): one refresh.
 const REFRESH_DEBOUNCE_MS = 300;
-
-type Decoded<T> = { ok: true; message: T } | { ok: false; problem: string };
 
 /**
  * A panel whose webview gets its whole data as one message: when it posts `initialized`, and again (debounced) when

@@ -1,34 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { gunzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import { encodeModel } from '../../../src/core/onnx/model';
 import { buildMlp } from '../../../src/core/onnx/mlp';
 import { trainModel, type Table } from '../../../src/core/train/loop';
 import { LatheError } from '../../../src/core/workspace/errors';
-
-const SKLEARN_DATA = '/usr/lib/python3/dist-packages/sklearn/datasets/data';
-
-/** A scikit-learn CSV: features in every column but the last, the integer class last. */
-function loadCsv(text: string, skipHeader: boolean): { x: Float32Array; y: BigInt64Array; width: number } {
-  const rows = text.trim().split('\n').slice(skipHeader ? 1 : 0).map((line) => line.split(',').map(Number));
-  const width = rows[0].length - 1;
-  const x = new Float32Array(rows.length * width);
-  rows.forEach((r, i) => x.set(r.slice(0, width), i * width));
-  return { x, y: BigInt64Array.from(rows.map((r) => BigInt(r[width]))), width };
-}
-
-function digits(): Table {
-  const { x, y, width } = loadCsv(gunzipSync(readFileSync(`${SKLEARN_DATA}/digits.csv.gz`)).toString(), false);
-  for (let i = 0; i < x.length; i++) x[i] /= 16;
-  return { input: { data: x, shape: [width] }, labels: { data: y, shape: [] } };
-}
-
-function iris(): Table {
-  const { x, y, width } = loadCsv(readFileSync(`${SKLEARN_DATA}/iris.csv`, 'utf8'), true);
-  return { input: { data: x, shape: [width] }, labels: { data: y, shape: [] } };
-}
+import { digits, iris } from './sklearn';
 
 test('an MLP learns the digits data set with AdamW (fixed seed, reproducible), and the exported model agrees', async () => {
   const table = digits();
