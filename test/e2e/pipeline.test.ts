@@ -162,7 +162,8 @@ e2eSuite('pipeline language', { workspace: pipelineWorkspace }, (test) => {
       { message: 'dependency cycle: b → a → b', code: 'cycle', at: 'Ln 16, Col 13' },
     ]);
     // the squiggles sit in the editor too, one per diagnostic
-    assert.equal(await editor(vs).locator('.squiggly-error').count(), 4);
+    // (the editor paints its decorations a frame after the Problems panel lists them)
+    await waitUntil('4 squiggles in the editor', async () => (await editor(vs).locator('.squiggly-error').count()) === 4);
     await vs.screenshot('pipeline-problems');
   });
 
