@@ -2,19 +2,27 @@
 // and the sortable comparison table. All data comes from the extension; this page keeps only view state.
 import './lib/panel.css';
 import './experiments.css';
-import { Chart, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset } from 'chart.js';
+import { Chart, LinearScale, LineController, LineElement, LogarithmicScale, PointElement } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ExtensionMessage, RunInfo, SeriesOptions, TableData } from '../src/shared/messages';
 import { el, showNotice } from './lib/dom';
 import { canvasPng } from './lib/png';
+import { lineBounds, nearestPoint, runLinesPlugin, type DrawnLine, type RunLine } from './lib/runLines';
 import { SeriesStore } from './lib/seriesStore';
 import { formatCell, sortRows, tableModel, type Row } from './lib/table';
 import { readTheme, runColor, watchTheme, type Theme } from './lib/theme';
+import { tickLabel } from './lib/tickLabel';
 import { onMessage, post, saveState } from './lib/vscodeApi';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, zoomPlugin);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, zoomPlugin);
 
-type LineDataset = ChartDataset<'line', { x: number; y: number }[]> & { runId: string };
+type Point = { x: number; y: number };
+/** A chart per metric: chart.js draws its axes from one invisible dataset (the lines' bounds), runLines the lines. */
+interface MetricChart {
+  chart: Chart<'line', Point[]>;
+  drawn: DrawnLine[];
+  tip: HTMLElement;
+}
 
 const state = {
   runs: [] as RunInfo[],
@@ -30,7 +38,7 @@ const state = {
   theme: readTheme(),
 };
 const store = new SeriesStore();
-const charts = new Map<string, Chart<'line', { x: number; y: number }[]>>();
+const charts = new Map<string, MetricChart>();
 
 // ---- page skeleton ----
 const app = document.getElementById('app')!;
@@ -64,89 +72,102 @@ app.append(toolbar, warnings, el('div', { className: 'layout' }, legend, chartGr
 // ---- charts ----
 const visible = (run: RunInfo) => !state.hidden.has(run.id) && run.name.toLowerCase().includes(state.filter);
 
-function lineStyle(run: RunInfo): Partial<LineDataset> {
-  const dim = state.highlighted !== undefined && state.highlighted !== run.id;
-  const color = runColor(run.hue, state.theme.kind, dim ? 0.15 : 1);
-  return {
-    borderColor: color,
-    backgroundColor: color,
-    borderWidth: state.highlighted === run.id ? 3 : 1.5,
-    hidden: !visible(run),
-    order: state.highlighted === run.id ? 0 : 1,
-  };
+/** The shown runs' lines of a metric, the highlighted one last (on top). */
+function linesFor(metric: string): RunLine[] {
+  const lines = state.runs.flatMap((run): RunLine[] => {
+    const points = store.get(metric, run.id);
+    if (!points || !visible(run)) return [];
+    const dim = state.highlighted !== undefined && state.highlighted !== run.id;
+    // 1 px lines are drawn as hairlines: 200 lines at 1.5 px took ten times longer to raster (~200 ms of first paint)
+    return [{ runId: run.id, points, color: runColor(run.hue, state.theme.kind, dim ? 0.15 : 1), width: state.highlighted === run.id ? 3 : 1 }];
+  });
+  return [...lines.filter((l) => l.runId !== state.highlighted), ...lines.filter((l) => l.runId === state.highlighted)];
 }
 
-function datasetsFor(metric: string): LineDataset[] {
-  return state.runs.flatMap((run): LineDataset[] => {
-    const points = store.get(metric, run.id);
-    if (!points) return [];
-    const data = points.x.map((x, i) => ({ x, y: points.y[i] }));
-    // a line needs two points: a metric logged once (a final evaluation) is drawn as a dot
-    const pointRadius = data.length === 1 ? 4 : 0;
-    return [{ runId: run.id, label: run.name, data, pointRadius, pointHitRadius: 4, ...lineStyle(run) } as LineDataset];
-  });
+/** Two invisible points spanning the shown lines: chart.js fits its axes (and resets zoom) to them. */
+function boundsFor(metric: string): Point[] {
+  const b = lineBounds(linesFor(metric).map((l) => l.points), state.logScale);
+  return b ? [{ x: b.minX, y: b.minY }, { x: b.maxX, y: b.maxY }] : [];
 }
+
+/** Linear ticks labelled by tickLabel; a log axis keeps chart.js's labels (it labels only some of its ticks). */
+const linearTick = (value: number | string, _index: number, ticks: { value: number }[]) =>
+  tickLabel(Number(value), ticks.length > 1 ? ticks[1].value - ticks[0].value : Number(value));
 
 function scales(theme: Theme) {
-  const axis = { grid: { color: theme.grid }, ticks: { color: theme.foreground, maxTicksLimit: 8 }, border: { color: theme.grid } };
+  const axis = (linear: boolean) => ({
+    grid: { color: theme.grid },
+    ticks: { color: theme.foreground, maxTicksLimit: 8, ...(linear ? { callback: linearTick } : {}) },
+    border: { color: theme.grid },
+  });
   const xTitle = state.options?.xAxis === 'time' ? 'seconds since first metric' : 'step';
   return {
-    x: { type: 'linear' as const, ...axis, title: { display: true, text: xTitle, color: theme.foreground } },
-    y: { type: state.logScale ? ('logarithmic' as const) : ('linear' as const), ...axis },
+    x: { type: 'linear' as const, ...axis(true), title: { display: true, text: xTitle, color: theme.foreground } },
+    y: { type: state.logScale ? ('logarithmic' as const) : ('linear' as const), ...axis(!state.logScale) },
   };
 }
 
 function setHighlight(runId: string | undefined): void {
   if (state.highlighted === runId) return;
   state.highlighted = runId;
-  for (const chart of charts.values()) {
-    for (const ds of chart.data.datasets as LineDataset[]) {
-      const run = state.runs.find((r) => r.id === ds.runId);
-      if (run) Object.assign(ds, lineStyle(run));
-    }
-    chart.update('none');
-  }
+  for (const { chart } of charts.values()) chart.draw();
   for (const item of Array.from(legendList.children)) item.classList.toggle('highlighted', (item as HTMLElement).dataset.runId === runId);
 }
 
-function createChart(metric: string, canvas: HTMLCanvasElement): Chart<'line', { x: number; y: number }[]> {
+/** Hovering a chart highlights the run nearest the pointer and shows its value there. */
+function hover(metric: string, x: number, y: number): void {
+  const entry = charts.get(metric);
+  if (!entry) return;
+  const near = nearestPoint(entry.drawn, x, y);
+  const run = near && state.runs.find((r) => r.id === near.runId);
+  const points = near && store.get(metric, near.runId);
+  setHighlight(run?.id);
+  if (!near || !run || !points) {
+    entry.tip.hidden = true;
+    return;
+  }
+  const xLabel = state.options?.xAxis === 'time' ? `${formatCell(points.x[near.index])} s` : `step ${points.x[near.index]}`;
+  entry.tip.textContent = `${run.name}: ${formatCell(points.y[near.index])} (${xLabel})`;
+  entry.tip.hidden = false;
+  // beside the pointer, on the side with more room
+  entry.tip.style.left = x > entry.chart.width / 2 ? `${x - 12 - entry.tip.offsetWidth}px` : `${x + 12}px`;
+  entry.tip.style.top = `${y + 12}px`;
+}
+
+function createChart(metric: string, canvas: HTMLCanvasElement, tip: HTMLElement): MetricChart {
   const theme = state.theme;
   Chart.defaults.font.family = theme.font;
-  return new Chart<'line', { x: number; y: number }[]>(canvas, {
+  const entry: MetricChart = { drawn: [], tip, chart: undefined as unknown as MetricChart['chart'] };
+  entry.chart = new Chart<'line', Point[]>(canvas, {
     type: 'line',
-    data: { datasets: datasetsFor(metric) },
+    data: { datasets: [{ data: boundsFor(metric), showLine: false, pointRadius: 0, pointHitRadius: 0 }] },
     options: {
       animation: false,
       parsing: false,
       normalized: true,
-      spanGaps: true,
       maintainAspectRatio: false,
-      interaction: { mode: 'nearest', intersect: false, axis: 'xy' },
-      onHover: (_event, elements) => {
-        const ds = elements[0] && (charts.get(metric)?.data.datasets[elements[0].datasetIndex] as LineDataset | undefined);
-        setHighlight(ds?.runId);
-      },
+      events: ['mousemove', 'mouseout'],
+      onHover: (event) => (event.x === null || event.y === null ? undefined : hover(metric, event.x, event.y)),
       scales: scales(theme),
       plugins: {
-        tooltip: {
-          callbacks: { label: (item) => `${item.dataset.label}: ${formatCell(item.parsed.y)}` },
-        },
         zoom: {
           zoom: { wheel: { enabled: true, modifierKey: 'ctrl' }, drag: { enabled: true }, mode: 'xy' },
           pan: { enabled: true, mode: 'xy', modifierKey: 'shift' },
         },
       },
     },
+    plugins: [runLinesPlugin(() => linesFor(metric), (drawn) => (entry.drawn = drawn))],
   });
+  return entry;
 }
 
 function exportPng(metric: string): void {
-  const chart = charts.get(metric);
-  if (chart) post({ type: 'exportPng', metric, dataUrl: canvasPng(chart.canvas, state.theme.background) });
+  const entry = charts.get(metric);
+  if (entry) post({ type: 'exportPng', metric, dataUrl: canvasPng(entry.chart.canvas, state.theme.background) });
 }
 
 function renderCharts(): void {
-  for (const chart of charts.values()) chart.destroy();
+  for (const { chart } of charts.values()) chart.destroy();
   charts.clear();
   chartGrid.replaceChildren();
   if (state.metrics.length === 0) {
@@ -160,28 +181,30 @@ function renderCharts(): void {
     const csv = el('button', { textContent: 'CSV', title: `Save every point of ${metric} as CSV` });
     png.addEventListener('click', () => exportPng(metric));
     csv.addEventListener('click', () => post({ type: 'exportCsv', metric }));
-    const box = el('div', { className: 'canvas-box' }, canvas);
-    box.addEventListener('mouseleave', () => setHighlight(undefined));
+    const tip = el('div', { className: 'chart-tip', role: 'tooltip', hidden: true });
+    const box = el('div', { className: 'canvas-box' }, canvas, tip);
+    box.addEventListener('mouseleave', () => {
+      tip.hidden = true;
+      setHighlight(undefined);
+    });
     chartGrid.append(el('figure', {}, el('figcaption', {}, el('span', { className: 'title', textContent: metric }), png, csv), box));
-    charts.set(metric, createChart(metric, canvas));
+    charts.set(metric, createChart(metric, canvas, tip));
   }
 }
 
 function refreshData(metrics: Iterable<string>): void {
   for (const metric of metrics) {
-    const chart = charts.get(metric);
-    if (!chart) continue;
-    chart.data.datasets = datasetsFor(metric);
-    chart.update('none');
+    const entry = charts.get(metric);
+    if (!entry) continue;
+    entry.chart.data.datasets[0].data = boundsFor(metric);
+    entry.chart.update('none');
   }
 }
 
+/** Shown runs, highlight, theme or axis type changed: bounds, scales and lines again. */
 function restyle(): void {
-  for (const chart of charts.values()) {
-    for (const ds of chart.data.datasets as LineDataset[]) {
-      const run = state.runs.find((r) => r.id === ds.runId);
-      if (run) Object.assign(ds, lineStyle(run));
-    }
+  for (const [metric, { chart }] of charts) {
+    chart.data.datasets[0].data = boundsFor(metric);
     chart.options.scales = scales(state.theme);
     chart.update('none');
   }
@@ -287,7 +310,7 @@ function handle(message: ExtensionMessage): void {
   app.setAttribute('aria-busy', 'false');
   document.body.dataset.points = String(state.metrics.reduce((n, m) => n + store.count(m), 0));
   // what tests and the bench read back: how much is plotted
-  document.body.dataset.series = String([...charts.values()].reduce((n, c) => n + c.data.datasets.length, 0));
+  document.body.dataset.series = String(state.metrics.reduce((n, m) => n + state.runs.filter((r) => store.get(m, r.id)).length, 0));
 }
 
 // ---- controls ----
@@ -301,7 +324,7 @@ logScale.addEventListener('change', () => {
   const undrawn = state.logScale ? store.nonPositive() : 0;
   showNotice(notice, undrawn ? `Log scale: ${undrawn} point${undrawn === 1 ? '' : 's'} at or below zero not drawn` : '');
 });
-resetZoom.addEventListener('click', () => charts.forEach((c) => c.resetZoom()));
+resetZoom.addEventListener('click', () => charts.forEach(({ chart }) => chart.resetZoom()));
 legendFilter.addEventListener('input', () => {
   state.filter = legendFilter.value.trim().toLowerCase();
   renderLegend();

@@ -79,6 +79,21 @@ e2eSuite('experiments panel', { workspace: fixtureWorkspace }, (test) => {
     assert.equal(await frame.evaluate(() => (window as unknown as { __sameLoad?: boolean }).__sameLoad), true, 'the page was not reloaded');
   });
 
+  test('hovering a chart highlights the nearest run and shows its value; leaving it clears both', async (vs) => {
+    const canvas = frame.locator('canvas').first();
+    const box = (await canvas.boundingBox())!;
+    await canvas.hover({ position: { x: box.width * 0.6, y: box.height * 0.4 } });
+    const tip = frame.locator('.chart-tip').first();
+    const text = await waitUntil('the tooltip shown', async () => ((await tip.isVisible()) ? tip.textContent() : undefined));
+    const hovered = text!.match(/^(run-(?:alpha|beta|gamma)): -?\d[\d.e+-]* \(step \d+\)$/)?.[1];
+    assert.ok(hovered, `tooltip text ${text}`);
+    const highlighted = await frame.locator('.legend-item.highlighted').evaluateAll((els) => els.map((e) => `run-${(e as HTMLElement).dataset.runId}`));
+    assert.deepEqual(highlighted, [hovered], 'the legend highlights the hovered run');
+    await vs.screenshot('experiments-panel-hover');
+    await frame.locator('.table-section').hover();
+    await waitUntil('the tooltip and highlight gone', async () => !(await tip.isVisible()) && (await frame.locator('.legend-item.highlighted').count()) === 0);
+  });
+
   test('switching to a light theme restyles the charts with darker run colours', async (vs) => {
     const dark = await panelState(frame);
     await useColorTheme(vs);

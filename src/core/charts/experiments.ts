@@ -16,6 +16,12 @@ export type UpdateMessage = Extract<ExtensionMessage, { type: 'update' }>;
 /** How long a panel's first snapshot may spend reading runs: it paints those, the other runs follow in an update. */
 export const FIRST_PAINT_BUDGET_MS = 250;
 
+/**
+ * The plot width a panel prepares its first snapshot for before any webview reported one. The chart grid's columns
+ * are 380 px at least and narrower than 576 px once a panel holds two (experiments.css): 400 fits plots 400-533 px wide.
+ */
+export const EXPECTED_PLOT_WIDTH = 400;
+
 // Runs read at once: file reads overlap with parsing, and a time budget is checked between runs.
 const CONCURRENCY = 4;
 
@@ -45,6 +51,18 @@ function tableOf(comparison: RunComparison): TableData {
   };
 }
 
+interface Built {
+  message: SnapshotMessage;
+  /** What the webview holds once it has the message. */
+  sent: Map<string, SentSeries>;
+  runsAndTable: string;
+}
+
+/** A snapshot built ahead by `prefetch`, for these runs. */
+interface Prepared extends Built {
+  runIds: string;
+}
+
 const seriesKey = (runId: string, metric: string) => `${runId}\u0000${metric}`;
 
 function statsOf(metrics: RunMetrics): Record<string, MetricStats> {
@@ -62,6 +80,7 @@ function statsOf(metrics: RunMetrics): Record<string, MetricStats> {
 export class ExperimentsData {
   private sent = new Map<string, SentSeries>();
   private lastRunsAndTable = '';
+  private prepared: Prepared | undefined;
   private readonly cache = new MetricsCache();
 
   constructor(
@@ -72,31 +91,66 @@ export class ExperimentsData {
 
   /**
    * Every series from scratch. With `budgetMs`, runs not read by then are left for the next `update()` (`loading`
-   * says how many), so a large panel paints its first runs at once instead of after reading them all.
+   * says how many), so a large panel paints its first runs at once instead of after reading them all. A snapshot
+   * `prefetch` prepared is handed out instead when it still fits (same runs and options, a plot width close enough).
    */
   async snapshot(budgetMs = Infinity): Promise<SnapshotMessage> {
-    const sent = new Map<string, SentSeries>();
-    const series: SeriesData[] = [];
-    const read = await this.readRuns(budgetMs, (record, metrics) => {
-      for (const [metric, columns] of Object.entries(metrics.series)) {
-        const built = seriesData(record.id, metric, columns, this.options);
-        series.push(built.data);
-        sent.set(seriesKey(record.id, metric), built.sent);
-      }
-    });
-    this.sent = sent;
-    this.inRunOrder(series);
-    const body = this.runsAndTable(read);
-    this.lastRunsAndTable = JSON.stringify(body);
-    return { v: PROTOCOL_VERSION, type: 'snapshot', ...body, series, options: { ...this.options } };
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    if (prepared && this.fits(prepared)) {
+      // the webview gets the prepared width: later updates downsample to it as well
+      this.options.maxPoints = prepared.message.options.maxPoints;
+      this.sent = prepared.sent;
+      this.lastRunsAndTable = prepared.runsAndTable;
+      return prepared.message;
+    }
+    const built = await this.build(this.options, budgetMs);
+    this.sent = built.sent;
+    this.lastRunsAndTable = built.runsAndTable;
+    return built.message;
   }
 
   /**
    * Read the shown runs' metrics ahead of the first snapshot: a panel starts this while its webview loads, so the
-   * snapshot asked for by `initialized` finds them in memory and can paint every run at once.
+   * snapshot asked for by `initialized` finds them in memory and can paint every run at once. Given the plot width
+   * the webview will likely ask for (the last one it reported), the snapshot itself is built now too.
    */
-  async prefetch(): Promise<void> {
-    await this.readRuns(Infinity, () => undefined);
+  async prefetch(expectedMaxPoints?: number): Promise<void> {
+    if (expectedMaxPoints === undefined) {
+      await this.readRuns(Infinity, () => undefined);
+      return;
+    }
+    this.prepared = { ...(await this.build({ ...this.options, maxPoints: expectedMaxPoints }, Infinity)), runIds: this.runIds.join('\u0000') };
+  }
+
+  /**
+   * A prepared snapshot fits when nothing it was built from changed but the plot width, and its width is at most the
+   * one asked for (never more points than pixels) and within the 25% a webview tolerates before it asks again.
+   */
+  private fits(prepared: Prepared): boolean {
+    const { maxPoints, ...rest } = prepared.message.options;
+    const { maxPoints: wanted, ...asked } = this.options;
+    return (
+      prepared.runIds === this.runIds.join('\u0000') &&
+      JSON.stringify(rest) === JSON.stringify(asked) &&
+      maxPoints <= wanted &&
+      maxPoints >= 0.75 * wanted
+    );
+  }
+
+  private async build(options: SeriesOptions, budgetMs: number): Promise<Built> {
+    const sent = new Map<string, SentSeries>();
+    const series: SeriesData[] = [];
+    const read = await this.readRuns(budgetMs, (record, metrics) => {
+      for (const [metric, columns] of Object.entries(metrics.series)) {
+        const built = seriesData(record.id, metric, columns, options);
+        series.push(built.data);
+        sent.set(seriesKey(record.id, metric), built.sent);
+      }
+    });
+    this.inRunOrder(series);
+    const body = this.runsAndTable(read);
+    return { message: { v: PROTOCOL_VERSION, type: 'snapshot', ...body, series, options: { ...options } }, sent, runsAndTable: JSON.stringify(body) };
   }
 
   /** What changed since the last snapshot or update (series the webview lacks come whole), or undefined. */

@@ -2,7 +2,7 @@
 export { scaleToUnit, unitToValue } from './axis';
 export { runHue, runHues } from './colors';
 export { csvCell, toCsv } from './csv';
-export { ExperimentsData, FIRST_PAINT_BUDGET_MS, type SnapshotMessage, type UpdateMessage } from './experiments';
+export { EXPECTED_PLOT_WIDTH, ExperimentsData, FIRST_PAINT_BUDGET_MS, type SnapshotMessage, type UpdateMessage } from './experiments';
 export { downsampleIndices, lttb } from './lttb';
 export { downsampleXY, seriesData, seriesDelta, seriesXY, type SentSeries, type XY } from './series';
 export { smoothEma } from './smoothing';

@@ -2,6 +2,7 @@ import { onnx } from 'onnx-proto';
 import { makeTensor } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import { cloneModel, ensureDomain, finishModel, GraphIndex, mainGraph, nodeId, subgraphNodes } from './graph';
+import { type Int4Blocks, int4Kernel } from './int4Kernel';
 
 export interface Int4Options {
   /** Weights per scale along K: 32 (default), 64 or 128 (any power of two from 16). */
@@ -19,62 +20,15 @@ export interface Int4Report {
   skipped: { node: string; reason: string }[];
 }
 
-/** round-half-away-from-zero, as C's roundf in ONNX Runtime's block quantizer. */
-const roundf = (x: number) => Math.sign(x) * Math.round(Math.abs(x));
-
 /**
  * A [K, N] weight quantized to 4 bits per column in blocks of `blockSize` along K, laid out as MatMulNBits
  * reads it: B [N, blocks, blockSize/2] (two values a byte, low nibble first), scales [N, blocks], zero
- * points [N, ceil(blocks/2)] packed likewise; padding past K stays 0 (MatMulNBits never reads it). Scales and zero
- * points follow ORT's MLAS quantizer.
+ * points [N, ceil(blocks/2)] packed likewise (an odd block count leaves a spare nibble, 8 as in ORT); padding past K
+ * stays 0 (MatMulNBits never reads it). Scales, zero points and rounding follow ORT's MLAS quantizer to the bit. The
+ * loops are WebAssembly (int4.wat): as fast on the first call as later, where JavaScript spends the first warming up.
  */
-export function quantizeBlocks4(data: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean) {
-  const blocks = Math.ceil(k / blockSize);
-  const blob = blockSize / 2;
-  const packed = new Uint8Array(n * blocks * blob);
-  const scales = new Float32Array(n * blocks);
-  const zpBytes = Math.ceil(blocks / 2);
-  const zeroPoints = new Uint8Array(n * zpBytes);
-  // one column at a time, contiguous: reading the columns of the row-major weight in place misses the cache
-  const column = new Float32Array(k);
-  for (let col = 0; col < n; col++) {
-    for (let r = 0, i = col; r < k; r++, i += n) column[r] = data[i];
-    // an odd block count leaves a spare nibble, which ORT fills with the default zero point 8
-    if (blocks % 2) zeroPoints[col * zpBytes + zpBytes - 1] = 0x80;
-    for (let b = 0; b < blocks; b++) {
-      const start = b * blockSize;
-      const end = Math.min(k, start + blockSize);
-      let lo = 0;
-      let hi = 0;
-      for (let r = start; r < end; r++) {
-        const v = column[r];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      let scale: number;
-      let zp: number;
-      if (symmetric) {
-        // the value of largest magnitude maps to -8 (ORT's MLAS range2scale)
-        scale = Math.fround((Math.abs(hi) > Math.abs(lo) ? hi : lo) / -8);
-        zp = 8;
-      } else {
-        // float32 arithmetic step by step, as MLAS computes it, so scales match to the bit
-        scale = Math.fround(Math.fround(hi - lo) / 15);
-        zp = scale === 0 ? 0 : Math.min(15, Math.max(0, roundf(Math.fround(-Math.fround(lo / scale)))));
-      }
-      const reciprocal = scale === 0 ? 0 : Math.fround(1 / scale);
-      scales[col * blocks + b] = scale;
-      zeroPoints[col * zpBytes + (b >> 1)] |= zp << ((b & 1) * 4);
-      const base = (col * blocks + b) * blob;
-      for (let r = start; r < end; r++) {
-        // C's roundf (half away from zero); below zero the value clamps to 0 either way, so floor(x + 0.5) does
-        const q = Math.floor(Math.fround(Math.fround(column[r] * reciprocal) + zp) + 0.5);
-        const i = r - start;
-        packed[base + (i >> 1)] |= (q < 0 ? 0 : q > 15 ? 15 : q) << ((i & 1) * 4);
-      }
-    }
-  }
-  return { packed, scales, zeroPoints, blocks, blob };
+export function quantizeBlocks4(data: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean): Int4Blocks {
+  return int4Kernel(data, k, n, blockSize, symmetric);
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ExperimentsData, FIRST_PAINT_BUDGET_MS } from '../../core/charts';
+import { EXPECTED_PLOT_WIDTH, ExperimentsData, FIRST_PAINT_BUDGET_MS } from '../../core/charts';
 import { Panels } from '../../shared/ids';
 import { decodePanelState, decodeWebviewMessage, DEFAULT_SERIES_OPTIONS, type ExtensionMessage, type WebviewMessage } from '../../shared/messages';
 import type { Services } from '../services';
@@ -15,6 +15,8 @@ const UPDATE_DEBOUNCE_MS = 300;
  */
 export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionMessage> {
   private static readonly slot = new PanelSlot<ExperimentsPanel>({ viewType: Panels.experiments, title: 'Experiments', script: 'experiments' });
+  /** The plot width the last webview reported: the next panel likely has the same and prepares its snapshot for it. */
+  private static lastPlotWidth = EXPECTED_PLOT_WIDTH;
   private readonly data: ExperimentsData;
   /** Webview loaded and sent `initialized`: updates make sense only on top of a snapshot it has. */
   private ready = false;
@@ -22,7 +24,7 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
   // snapshot/update/export read the store in turn, so an update never interleaves with the snapshot it builds on
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(panel: vscode.WebviewPanel, s: Services, runIds: string[], options = DEFAULT_SERIES_OPTIONS) {
+  private constructor(panel: vscode.WebviewPanel, s: Services, runIds: string[], options = DEFAULT_SERIES_OPTIONS, plotWidth = ExperimentsPanel.lastPlotWidth) {
     super(panel, decodeWebviewMessage, s);
     this.data = new ExperimentsData(s.ws.layout, runIds, { ...options });
     this.setTitle();
@@ -37,8 +39,8 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
       }),
       { dispose: () => clearTimeout(this.timer) },
     );
-    // while the webview loads its script: the snapshot `initialized` asks for then finds the metrics read
-    this.enqueue(() => this.data.prefetch()).catch((e) => this.fail(e));
+    // while the webview loads its script: the snapshot `initialized` asks for is then ready (or its metrics read)
+    this.enqueue(() => this.data.prefetch(plotWidth)).catch((e) => this.fail(e));
   }
 
   /** Open the panel on these runs (or point the open one at them). */
@@ -58,19 +60,20 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
   static serializer(s: Services, extensionUri: vscode.Uri): vscode.WebviewPanelSerializer {
     return ExperimentsPanel.slot.serializer(extensionUri, (panel, state) => {
       const saved = decodePanelState(state);
-      return new ExperimentsPanel(panel, s, saved.runIds, saved.options);
+      return new ExperimentsPanel(panel, s, saved.runIds, saved.options, saved.options.maxPoints);
     });
   }
 
   protected async handle(message: WebviewMessage): Promise<void> {
     switch (message.type) {
       case 'initialized':
-        this.data.options.maxPoints = message.maxPoints;
+        this.data.options.maxPoints = ExperimentsPanel.lastPlotWidth = message.maxPoints;
         this.ready = true;
         this.sendSnapshot();
         return;
       case 'setOptions':
         Object.assign(this.data.options, message.options);
+        if (message.options.maxPoints !== undefined) ExperimentsPanel.lastPlotWidth = message.options.maxPoints;
         this.sendSnapshot();
         return;
       case 'exportCsv':
@@ -91,13 +94,14 @@ export class ExperimentsPanel extends PanelController<WebviewMessage, ExtensionM
     return next;
   }
 
-  /** A snapshot of what can be read within the budget at once, then the remaining runs as one update. */
+  /**
+   * A snapshot of what can be read within the budget at once, then an update with the remaining runs and whatever
+   * changed since a snapshot prepared while the webview loaded.
+   */
   private sendSnapshot(): void {
     clearTimeout(this.timer);
     this.enqueue(async () => {
-      const snapshot = await this.data.snapshot(FIRST_PAINT_BUDGET_MS);
-      this.post(snapshot);
-      if (snapshot.loading === 0) return;
+      this.post(await this.data.snapshot(FIRST_PAINT_BUDGET_MS));
       const rest = await this.data.update();
       if (rest) this.post(rest);
     }).catch((e) => this.fail(e));

@@ -149,3 +149,31 @@ test('prefetch reads the runs ahead (columns files written) and changes nothing 
   for (const id of ['a', 'b']) await fs.stat(columnsFileFor(runPaths(layout, id).metrics));
   assert.deepEqual(await data.snapshot(), plain);
 });
+
+test('prefetch with the expected plot width prepares the snapshot; it is used only when it still fits', async () => {
+  const layout = await tempWorkspace();
+  await writeRun(layout, 'a', { status: 'running', metricLines: metricLines(300) });
+  await writeRun(layout, 'b', { metricLines: metricLines(30, 0, 2) });
+  const plain = async (maxPoints: number, ids = ['a', 'b']) => new ExperimentsData(layout, ids, options({ maxPoints })).snapshot();
+  const prepared = async (expected: number, asked: number, ids = ['a', 'b']) => {
+    const data = new ExperimentsData(layout, ['a', 'b'], options());
+    await data.prefetch(expected);
+    data.runIds = ids;
+    data.options.maxPoints = asked;
+    return { data, snapshot: await data.snapshot() };
+  };
+  // within 25% below the width asked for: the prepared snapshot, at its own width
+  const reused = await prepared(50, 60);
+  assert.deepEqual(reused.snapshot, await plain(50));
+  assert.equal(reused.data.options.maxPoints, 50, 'later updates downsample to the width the webview got');
+  // more points than the plot has pixels, too few, other runs: built again as asked
+  assert.deepEqual((await prepared(80, 60)).snapshot, await plain(60));
+  assert.deepEqual((await prepared(40, 60)).snapshot, await plain(60));
+  assert.deepEqual((await prepared(50, 50, ['b'])).snapshot, await plain(50, ['b']));
+  // what the webview holds is known: an update after a prepared snapshot sends only the appended points
+  await fs.appendFile(runPaths(layout, 'a').metrics, metricLines(2, 300).join('\n') + '\n');
+  const update = await reused.data.update();
+  assert.ok(update && update.series.length === 2 && update.series.every((s) => s.runId === 'a'));
+  // a prepared snapshot is used once: the next snapshot is fresh
+  assert.deepEqual(await reused.data.snapshot(), await plain(50));
+});

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunInfo, TableData } from '../../../src/shared/messages';
+import { lineBounds, nearestPoint } from '../../../webviews/lib/runLines';
 import { SeriesStore } from '../../../webviews/lib/seriesStore';
 import { compareCells, formatCell, sortRows, tableModel } from '../../../webviews/lib/table';
+import { tickLabel } from '../../../webviews/lib/tickLabel';
 import { contrastRatio, hslToRgb, runColor, THEME_CONTRAST, themeKind, type ThemeKind } from '../../../webviews/lib/theme';
 
 const runs: RunInfo[] = ['run-10', 'run-2', 'run-1'].map((name, i) => ({ id: `id${i}`, name, status: 'completed', hue: i * 100 }));
@@ -94,4 +96,33 @@ test('every run colour is legible on its theme: 3:1 on light and dark, 4.5:1 on 
       assert.ok(got >= ratio, `${kind} hue ${hue}: ${got.toFixed(2)} < ${ratio}`);
     }
   }
+});
+
+test('tickLabel: the decimals of the tick step, exponents for very large or small magnitudes', () => {
+  assert.deepEqual([0, 0.25, 0.5, 1.75].map((v) => tickLabel(v, 0.25)), ['0', '0.25', '0.50', '1.75']);
+  assert.deepEqual([0.1, 0.30000000000000004, 1].map((v) => tickLabel(v, 0.1)), ['0.1', '0.3', '1.0']);
+  assert.deepEqual([2000, 4000].map((v) => tickLabel(v, 2000)), ['2000', '4000']);
+  assert.equal(tickLabel(-5, 5), '-5');
+  assert.equal(tickLabel(2_500_000, 500_000), '2.5e+6');
+  assert.equal(tickLabel(3e7, 1e7), '3e+7');
+  assert.equal(tickLabel(0.0002, 0.0001), '2e-4');
+  assert.equal(tickLabel(0.00025, 0.00005), '2.5e-4');
+  assert.equal(tickLabel(7, 0), '7');
+});
+
+test('lineBounds: the range of every line, positive values only on a log axis; nearestPoint: by pixel distance', () => {
+  const lines = [
+    { x: [0, 1, 2], y: [0.5, -1, 3] },
+    { x: [5, 6], y: [0, 2] },
+  ];
+  assert.deepEqual(lineBounds(lines, false), { minX: 0, maxX: 6, minY: -1, maxY: 3 });
+  assert.deepEqual(lineBounds(lines, true), { minX: 0, maxX: 6, minY: 0.5, maxY: 3 });
+  assert.equal(lineBounds([{ x: [1], y: [NaN] }], false), undefined);
+  const drawn = [
+    { runId: 'a', px: Float32Array.from([0, 10, 20]), py: Float32Array.from([0, 0, 0]), index: Uint32Array.from([0, 2, 3]) },
+    { runId: 'b', px: Float32Array.from([0, 10]), py: Float32Array.from([8, 8]), index: Uint32Array.from([0, 1]) },
+  ];
+  assert.deepEqual(nearestPoint(drawn, 11, 3), { runId: 'a', index: 2 }, 'the series index, not the drawn index');
+  assert.deepEqual(nearestPoint(drawn, 1, 6), { runId: 'b', index: 0 });
+  assert.equal(nearestPoint([], 1, 1), undefined);
 });
