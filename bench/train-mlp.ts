@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { buildMlp } from '../src/core/onnx/mlp';
-import { initialWeights, TrainingSession } from '../src/core/train/session';
+import { DEFAULT_STEPS_PER_RUN, initialWeights, TrainingSession } from '../src/core/train/session';
 import { buildStepModel } from '../src/core/train/step';
 import { loadAverage, ratio, torchPeers, TorchWorker } from './lib/torch-peers';
 
@@ -24,21 +24,27 @@ interface Measured {
   samples_per_s: number;
 }
 
-async function lathe(batch: number, threads: number): Promise<number> {
+/** Steps per ORT run tried: one at a time, and the training loop's default (the updated weights cross once per run). */
+const STEPS_PER_RUN = [1, DEFAULT_STEPS_PER_RUN];
+
+async function lathe(batch: number, threads: number, stepsPerRun: number): Promise<number> {
   const forward = buildMlp({ inputSize: 784, hidden: [256], outputSize: 10, seed: 0 });
   // like the PyTorch step: loss and update, no accuracy count
   const step = buildStepModel(forward, { loss: { kind: 'cross-entropy' }, optimizer: { kind: 'sgd' }, accuracy: false });
-  const session = await TrainingSession.create(step, initialWeights(forward, step), { threads });
+  const session = await TrainingSession.create(step, initialWeights(forward, step), { threads, stepsPerRun });
   const feeds = {
     input: new ort.Tensor('float32', Float32Array.from({ length: batch * 784 }, (_, i) => (i % 97) / 97), [batch, 784]),
     labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % 10)), [batch]),
   };
-  for (let i = 0; i < 20; i++) await session.run(feeds, 0.01);
+  // as trainModel runs them: stepsPerRun batches at once
+  const group = Array.from({ length: session.stepsPerRun }, () => feeds);
+  const lrs = group.map(() => 0.01);
+  for (let i = 0; i < 20; i += group.length) await session.runSteps(group, lrs);
   let steps = 0;
   const start = performance.now();
   while (performance.now() - start < SECONDS * 1000) {
-    for (let i = 0; i < 10; i++) await session.run(feeds, 0.01);
-    steps += 10;
+    await session.runSteps(group, lrs);
+    steps += group.length;
   }
   const elapsed = (performance.now() - start) / 1000;
   await session.release();
@@ -57,7 +63,9 @@ async function main(): Promise<void> {
   for (let round = 0; round < ROUNDS; round++) {
     for (const batch of BATCHES) {
       for (const threads of THREADS) {
-        keep({ side: 'lathe', config: `threads=${threads}`, batch, samples_per_s: await lathe(batch, threads) });
+        for (const k of STEPS_PER_RUN) {
+          keep({ side: 'lathe', config: `threads=${threads}, ${k} step${k === 1 ? '' : 's'} per run`, batch, samples_per_s: await lathe(batch, threads, k) });
+        }
         for (const w of workers) {
           const r = await w.ask<{ samples_per_s: number }>({ batch, threads, seconds: SECONDS });
           keep({ side: w.peer.torch, config: `${w.peer.label}, threads=${threads}`, batch, samples_per_s: r.samples_per_s });

@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { applyLora } from '../src/core/lora/inject';
 import { elementCount, tensorDims } from '../src/core/onnx/tensor';
 import { buildTransformer, type TransformerOptions } from '../src/core/train/presets/transformer';
-import { initialWeights, TrainingSession } from '../src/core/train/session';
+import { DEFAULT_STEPS_PER_RUN, initialWeights, TrainingSession } from '../src/core/train/session';
 import { buildStepModel } from '../src/core/train/step';
 import { loadAverage, ratio, torchPeers, TorchWorker } from './lib/torch-peers';
 
@@ -44,14 +44,19 @@ function parameterCount(model: onnx.IModelProto, names?: readonly string[]): num
   return (model.graph?.initializer ?? []).filter((t) => (wanted ? wanted.has(t.name ?? '') : t.dataType === 1)).reduce((n, t) => n + elementCount(tensorDims(t)), 0);
 }
 
-/** The median time of the steps run in `seconds` (at least 3): robust to the shared machine's bursts, like the peers'. */
+/**
+ * The median time per step of the runs in `seconds` (at least 3), each run training on stepsPerRun batches as the
+ * training loop does: robust to the shared machine's bursts, like the peers'.
+ */
 async function medianStep(session: TrainingSession, feeds: Record<string, ort.Tensor>, seconds: number): Promise<number> {
+  const group = Array.from({ length: session.stepsPerRun }, () => feeds);
+  const lrs = group.map(() => 1e-3);
   const times: number[] = [];
   const start = performance.now();
   while (performance.now() - start < seconds * 1000 || times.length < 3) {
     const t = performance.now();
-    await session.run(feeds, 1e-3);
-    times.push(performance.now() - t);
+    await session.runSteps(group, lrs);
+    times.push((performance.now() - t) / group.length);
   }
   times.sort((a, b) => a - b);
   const mid = times.length >> 1;
@@ -130,7 +135,7 @@ async function compareWithTorch() {
   let attention: Record<string, string> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const threads of THREADS) {
-      keep({ side: 'lathe', config: `threads=${threads}`, ms_per_step: await latheStep(threads) });
+      keep({ side: 'lathe', config: `threads=${threads}, ${DEFAULT_STEPS_PER_RUN} steps per run`, ms_per_step: await latheStep(threads) });
       for (const w of workers) {
         const r = await w.ask<{ ms_per_step: number; attention: string }>({ batch: MODELS.small.batch, threads, seconds: SECONDS, config: MODELS.small.config });
         attention = { ...attention, [w.peer.torch]: r.attention };

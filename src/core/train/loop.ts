@@ -50,6 +50,8 @@ export interface TrainOptions {
   /** Stop when the validation loss has not improved by minDelta for `patience` epochs; the best weights are kept. */
   earlyStopping?: { patience: number; minDelta?: number };
   threads?: number;
+  /** Batches per ORT run (see SessionOptions.stepsPerRun). */
+  stepsPerRun?: number;
   onStep?: (metrics: StepMetrics) => void;
   onEpoch?: (metrics: EpochMetrics) => void;
   signal?: AbortSignal;
@@ -159,7 +161,7 @@ export async function trainModel(forward: onnx.IModelProto, table: Table, option
   }
   if (training.length === 0) throw new LatheError('bad-table', `no rows left to train on (${rows} rows, ${held} held out for validation)`);
 
-  const session = await TrainingSession.create(stepModel, initialWeights(forward, stepModel), { threads: options.threads });
+  const session = await TrainingSession.create(stepModel, initialWeights(forward, stepModel), { threads: options.threads, stepsPerRun: options.stepsPerRun });
   const evaluator = held ? await TrainingSession.create(evalModel, session.weights(), { threads: options.threads }) : undefined;
   const history: EpochMetrics[] = [];
   let best = { loss: Infinity, epoch: -1, weights: session.weights() };
@@ -169,19 +171,26 @@ export async function trainModel(forward: onnx.IModelProto, table: Table, option
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       let loss = 0;
       let correct: number | undefined;
-      for (const batch of batches(shuffled(training, random), options.batchSize)) {
+      const epochBatches = batches(shuffled(training, random), options.batchSize);
+      // a run trains on stepsPerRun batches at once; an epoch's last few go one by one
+      for (let first = 0; first < epochBatches.length; first += session.stepsPerRun) {
         if (options.signal?.aborted) throw new LatheError('cancelled', 'training was cancelled');
-        const lr = typeof options.lr === 'number' ? options.lr : options.lr(step, epoch);
-        const r = await session.run(gather(table, stepModel.dataInputs, batch), lr);
-        if (!Number.isFinite(r.loss)) {
-          throw new LatheError('diverged', `training diverged at epoch ${epoch + 1}, step ${step + 1}: the loss is ${r.loss}`, {
-            hint: 'lower the learning rate or clip gradients (clipNorm)',
-          });
+        const group = epochBatches.slice(first, first + session.stepsPerRun);
+        const lrs = group.map((_, i) => (typeof options.lr === 'number' ? options.lr : options.lr(step + i, epoch)));
+        const results = await session.runSteps(group.map((batch) => gather(table, stepModel.dataInputs, batch)), lrs);
+        for (const [i, r] of results.entries()) {
+          // a run of several steps reports them one by one: an abort stops the reports at once
+          if (options.signal?.aborted) throw new LatheError('cancelled', 'training was cancelled');
+          if (!Number.isFinite(r.loss)) {
+            throw new LatheError('diverged', `training diverged at epoch ${epoch + 1}, step ${step + 1}: the loss is ${r.loss}`, {
+              hint: 'lower the learning rate or clip gradients (clipNorm)',
+            });
+          }
+          loss += r.loss * group[i].length;
+          if (r.correct !== undefined) correct = (correct ?? 0) + r.correct;
+          options.onStep?.({ epoch, step, loss: r.loss, accuracy: r.correct === undefined ? undefined : r.correct / group[i].length, lr: lrs[i] });
+          step++;
         }
-        loss += r.loss * batch.length;
-        if (r.correct !== undefined) correct = (correct ?? 0) + r.correct;
-        options.onStep?.({ epoch, step, loss: r.loss, accuracy: r.correct === undefined ? undefined : r.correct / batch.length, lr });
-        step++;
       }
       const metrics: EpochMetrics = { epoch, loss: loss / training.length, accuracy: correct === undefined ? undefined : correct / training.length };
       if (evaluator) {

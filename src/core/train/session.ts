@@ -3,6 +3,7 @@ import type { onnx } from 'onnx-proto';
 import { encodeModel } from '../onnx/model';
 import { readTensor } from '../onnx/tensor';
 import { STEP_INPUTS } from './optimizers';
+import { stepValue, unrollSteps } from './unroll';
 import type { StepModel } from './step';
 
 export type FloatArray = Float32Array | Float64Array;
@@ -10,7 +11,25 @@ export type FloatArray = Float32Array | Float64Array;
 export interface SessionOptions {
   /** Intra-op threads (default: ORT's choice). */
   threads?: number;
+  /**
+   * Training steps per ORT run when `runSteps` gets that many batches (default DEFAULT_STEPS_PER_RUN): the updated
+   * weights leave the session once per run (see unrollSteps). 1 runs one step at a time, as does a model with more
+   * than 8 MiB of frozen weights.
+   */
+  stepsPerRun?: number;
 }
+
+/** Measured on the bench MLP: batch 64 gains most by 8; more only lengthens session creation. */
+export const DEFAULT_STEPS_PER_RUN = 8;
+
+/**
+ * Several steps per run need a second session (an epoch's last few batches run one by one), which holds its own copy
+ * of the frozen weights: past this size (a LoRA base model) one session, one step per run.
+ */
+const MAX_DUPLICATED_BYTES = 8 * 2 ** 20;
+
+const initializerBytes = (model: onnx.IModelProto) =>
+  (model.graph?.initializer ?? []).reduce((n, t) => n + (t.rawData?.length ?? 0) + 4 * ((t.floatData?.length ?? 0) + (t.int32Data?.length ?? 0)), 0);
 
 export interface StepResult {
   loss: number;
@@ -34,6 +53,42 @@ function sessionOptions(options: SessionOptions): ort.InferenceSession.SessionOp
 }
 
 /**
+ * One ORT session of a step model (or of `steps` unrolled ones) with its feeds and fetches records and scalar
+ * tensors, which live as long as the session: at small batch sizes a step takes well under a millisecond, so
+ * rebuilding them on every run is a measurable share of it.
+ */
+class Runner {
+  readonly feeds: Record<string, ort.Tensor> = {};
+  readonly fetches: Record<string, ort.Tensor | null> = {};
+  /** Per step: its learning rate and step count inputs, if the model has them. */
+  readonly lr: (ort.Tensor | undefined)[] = [];
+  readonly stepCount: (ort.Tensor | undefined)[] = [];
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly step: StepModel,
+    readonly steps: number,
+  ) {
+    const inputs = new Set(session.inputNames);
+    const scalar = () => zeros(step.floatType, 1, []);
+    const named = (name: string, i: number) => (steps === 1 ? name : stepValue(name, i));
+    for (let i = 0; i < steps; i++) {
+      const lr = named(STEP_INPUTS.lr, i);
+      const count = named(STEP_INPUTS.step, i);
+      this.lr.push(inputs.has(lr) ? (this.feeds[lr] = scalar()) : undefined);
+      this.stepCount.push(inputs.has(count) ? (this.feeds[count] = scalar()) : undefined);
+      for (const name of step.scalars) this.fetches[named(name, i)] = scalar();
+    }
+    for (const name of session.outputNames) if (!(name in this.fetches)) this.fetches[name] = null;
+  }
+
+  /** Step `i`'s name for a data input or scalar output. */
+  name(name: string, i: number): string {
+    return this.steps === 1 ? name : stepValue(name, i);
+  }
+}
+
+/**
  * A training step (or evaluation) model loaded in onnxruntime-node, holding the trainable tensors and the
  * optimizer state between runs: each run feeds them in and keeps the updated outputs for the next run.
  */
@@ -43,32 +98,17 @@ export class TrainingSession {
   // Every carried tensor has a spare of the same size that the next run writes its update into (ORT fills
   // pre-allocated outputs in place); the two swap after each run, so steps allocate no weight-sized buffers.
   private readonly spare = new Map<string, ort.Tensor>();
-  // The feeds and fetches records and the scalar inputs and outputs live as long as the session: at small batch
-  // sizes a step takes well under a millisecond, so rebuilding them on every run is a measurable share of it.
-  private readonly feeds: Record<string, ort.Tensor> = {};
-  private readonly fetches: Record<string, ort.Tensor | null> = {};
-  private readonly lr?: ort.Tensor;
-  private readonly stepInput?: ort.Tensor;
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly single: Runner,
+    private readonly unrolled: Runner | undefined,
     readonly step: StepModel,
     private readonly carried: Map<string, ort.Tensor>,
   ) {
-    const inputs = new Set(session.inputNames);
-    const scalar = () => zeros(step.floatType, 1, []);
-    if (inputs.has(STEP_INPUTS.lr)) this.lr = this.feeds[STEP_INPUTS.lr] = scalar();
-    if (inputs.has(STEP_INPUTS.step)) this.stepInput = this.feeds[STEP_INPUTS.step] = scalar();
-    for (const name of session.outputNames) this.fetches[name] = step.scalars.includes(name) ? scalar() : null;
-    for (const [name, t] of carried) {
-      this.feeds[name] = t;
-      const output = step.carried.get(name);
-      if (output) this.spare.set(name, (this.fetches[output] = zeros(step.floatType, t.data.length, t.dims)));
-    }
+    for (const [name, t] of carried) if (step.carried.has(name)) this.spare.set(name, zeros(step.floatType, t.data.length, t.dims));
   }
 
   static async create(step: StepModel, weights: Map<string, FloatArray>, options: SessionOptions = {}): Promise<TrainingSession> {
-    const session = await ort.InferenceSession.create(encodeModel(step.model), sessionOptions(options));
     const carried = new Map<string, ort.Tensor>();
     for (const p of step.trainable) {
       const value = weights.get(p.name);
@@ -76,39 +116,76 @@ export class TrainingSession {
       carried.set(p.name, new ort.Tensor(step.floatType, value.slice(), p.dims));
       for (const s of p.state) carried.set(s, zeros(step.floatType, value.length, p.dims));
     }
-    return new TrainingSession(session, step, carried);
+    const single = new Runner(await ort.InferenceSession.create(encodeModel(step.model), sessionOptions(options)), step, 1);
+    // only a model that updates something gains from several steps per run
+    const k = step.carried.size && initializerBytes(step.model) <= MAX_DUPLICATED_BYTES ? (options.stepsPerRun ?? DEFAULT_STEPS_PER_RUN) : 1;
+    const model = k > 1 ? unrollSteps(step, k) : undefined;
+    const unrolled = model ? new Runner(await ort.InferenceSession.create(encodeModel(model), sessionOptions(options)), step, k) : undefined;
+    return new TrainingSession(single, unrolled, step, carried);
   }
 
-  /** Feed a batch and the carried tensors, run, and keep the updated tensors for the next run. */
-  private async execute(batch: Record<string, ort.Tensor>, lr: number): Promise<ort.InferenceSession.ReturnType> {
-    Object.assign(this.feeds, batch);
-    if (this.lr) this.lr.data[0] = lr;
-    if (this.stepInput) this.stepInput.data[0] = this.stepCount + 1;
-    const out = await this.session.run(this.feeds, this.fetches);
+  /** How many batches `runSteps` trains on in one ORT run. */
+  get stepsPerRun(): number {
+    return this.unrolled?.steps ?? 1;
+  }
+
+  /** Feed the batches (one per step of the runner) and the carried tensors, run, keep the updated tensors. */
+  private async execute(runner: Runner, batches: Record<string, ort.Tensor>[], lrs: number[]): Promise<ort.InferenceSession.ReturnType> {
+    batches.forEach((batch, i) => {
+      for (const [name, tensor] of Object.entries(batch)) runner.feeds[runner.name(name, i)] = tensor;
+      const lr = runner.lr[i];
+      if (lr) lr.data[0] = lrs[i] ?? 0;
+      const count = runner.stepCount[i];
+      if (count) count.data[0] = this.stepCount + i + 1;
+    });
+    for (const [input, output] of this.step.carried) {
+      runner.feeds[input] = this.carried.get(input)!;
+      runner.fetches[output] = this.spare.get(input)!;
+    }
+    for (const name of this.carried.keys()) if (!this.step.carried.has(name)) runner.feeds[name] = this.carried.get(name)!;
+    const out = await runner.session.run(runner.feeds, runner.fetches);
     if (this.step.carried.size) {
-      this.stepCount++;
-      for (const [input, output] of this.step.carried) {
+      this.stepCount += batches.length;
+      for (const input of this.step.carried.keys()) {
         const next = this.spare.get(input)!;
-        const previous = this.carried.get(input)!;
-        this.spare.set(input, previous);
+        this.spare.set(input, this.carried.get(input)!);
         this.carried.set(input, next);
-        this.feeds[input] = next;
-        this.fetches[output] = previous;
       }
     }
     return out;
   }
 
+  private static results(runner: Runner, out: ort.InferenceSession.ReturnType, steps: number): StepResult[] {
+    return Array.from({ length: steps }, (_, i) => {
+      const num = (name: string) => {
+        const t = out[runner.name(name, i)] as ort.Tensor | undefined;
+        return t ? Number(t.data[0]) : undefined;
+      };
+      return { loss: num('loss')!, correct: num('correct'), gradNorm: num('grad_norm') };
+    });
+  }
+
   /** Run one step on a batch (data inputs by name); `lr` is the learning rate for this step. */
   async run(batch: Record<string, ort.Tensor>, lr = 0): Promise<StepResult> {
-    const out = await this.execute(batch, lr);
-    const num = (name: string) => (out[name] ? Number((out[name] as ort.Tensor).data[0]) : undefined);
-    return { loss: num('loss')!, correct: num('correct'), gradNorm: num('grad_norm') };
+    return TrainingSession.results(this.single, await this.execute(this.single, [batch], [lr]), 1)[0];
+  }
+
+  /**
+   * Steps on several batches in turn (`lrs[i]` for batch i): `stepsPerRun` of them in one ORT run, fewer one by one.
+   * The same updates as as many `run` calls.
+   */
+  async runSteps(batches: Record<string, ort.Tensor>[], lrs: number[]): Promise<StepResult[]> {
+    if (this.unrolled && batches.length === this.unrolled.steps) {
+      return TrainingSession.results(this.unrolled, await this.execute(this.unrolled, batches, lrs), batches.length);
+    }
+    const out: StepResult[] = [];
+    for (const [i, batch] of batches.entries()) out.push(await this.run(batch, lrs[i]));
+    return out;
   }
 
   /** Every output of a run by name (e.g. the `grad:<name>` outputs of a `gradients: true` step), as copies. */
   async runAll(batch: Record<string, ort.Tensor>, lr = 0): Promise<Record<string, FloatArray>> {
-    const out = await this.execute(batch, lr);
+    const out = await this.execute(this.single, [batch], [lr]);
     // copies: scalar and updated-tensor outputs live in buffers that later runs write into
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, ((v as ort.Tensor).data as FloatArray).slice()]));
   }
@@ -127,6 +204,7 @@ export class TrainingSession {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.single.session.release();
+    await this.unrolled?.session.release();
   }
 }
