@@ -2,7 +2,7 @@ import { onnx } from 'onnx-proto';
 import { subgraphsOf } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import { cloneModel, finishModel, floatValues, GraphIndex, mainGraph, nodeId } from './graph';
-import { halfOfFloatBits, toHalfBits } from './half';
+import { toHalfInto } from './half';
 import { inferElemTypes } from './types';
 
 /** Ops kept in float32 by default: ONNX Runtime lacks float16 kernels for them or they lose too much in float16 (onnxconverter-common's list). */
@@ -39,38 +39,13 @@ const FP16_MIN_POSITIVE = 5.96e-8;
 const f32 = new Float32Array([FP16_MAX, FP16_MIN_POSITIVE]);
 const [MAX_BITS, MIN_BITS] = new Uint32Array(f32.buffer);
 // |v| < FP16_MIN_POSITIVE as bits: below the first float32 that is not less than it
-const TINY_BITS = f32[1] < FP16_MIN_POSITIVE ? MIN_BITS + 1 : MIN_BITS;
-const [HALF_MAX, HALF_MIN_POSITIVE] = [toHalfBits(FP16_MAX), toHalfBits(FP16_MIN_POSITIVE)];
-
-/**
- * float16 bits of the float32 bits src[from, to) into dst, clamped into float16's range; returns how many were
- * clamped. On bits only, over slices: a small function called often is optimized sooner than one long loop.
- */
-function halfSlice(src: Uint32Array, dst: Uint16Array, from: number, to: number): number {
-  let clamped = 0;
-  for (let i = from; i < to; i++) {
-    const x = src[i];
-    const a = x & 0x7fffffff;
-    if (a > MAX_BITS && a < 0x7f800000) {
-      dst[i] = ((x >>> 16) & 0x8000) | HALF_MAX;
-      clamped++;
-    } else if (a !== 0 && a < TINY_BITS) {
-      dst[i] = ((x >>> 16) & 0x8000) | HALF_MIN_POSITIVE;
-      clamped++;
-    } else {
-      dst[i] = halfOfFloatBits(x);
-    }
-  }
-  return clamped;
-}
+const CLAMP = { max: MAX_BITS, tiny: f32[1] < FP16_MIN_POSITIVE ? MIN_BITS + 1 : MIN_BITS };
 
 /** A float32 tensor's data as float16 (in place), clamped into float16's range. Returns how many values were clamped. */
 function tensorToHalf(tensor: onnx.ITensorProto): number {
   const values = floatValues(tensor).data;
-  const src = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const bits = new Uint16Array(values.length);
-  let clamped = 0;
-  for (let from = 0; from < values.length; from += 4096) clamped += halfSlice(src, bits, from, Math.min(values.length, from + 4096));
+  const clamped = toHalfInto(values, bits, CLAMP);
   tensor.dataType = D.FLOAT16;
   tensor.rawData = new Uint8Array(bits.buffer);
   tensor.floatData = [];

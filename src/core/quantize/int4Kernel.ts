@@ -1,5 +1,6 @@
 import { LatheError } from '../workspace/errors';
 import { INT4_WASM } from './int4.wasm';
+import { wasmKernel } from './wasmKernel';
 
 /** MatMulNBits' arrays for one [K, N] weight (layout: quantizeBlocks4 in int4.ts). */
 export interface Int4Blocks {
@@ -23,16 +24,11 @@ type QuantizeBlock = (
   zeroPoints: number,
 ) => void;
 
-const PAGE = 65536;
-/** wasm32 addresses: 4 GiB, 65536 pages. */
-const MAX_PAGES = 65536;
-
-let kernel: { memory: WebAssembly.Memory; quantizeBlock: QuantizeBlock } | undefined;
+const kernel = wasmKernel<{ quantizeBlock: QuantizeBlock }>(INT4_WASM);
 
 /**
- * Runs int4.wat on one weight, a block of rows at a time. The module is instantiated once, synchronously (it is a few
- * kB); its memory holds one block of rows and the outputs (a sixth of the weight at block size 32), grows as
- * needed and is reused: fresh pages cost more to fault in than the kernel takes to quantize them.
+ * Runs int4.wat on one weight, a block of rows at a time: the kernel's memory holds one block of rows and the
+ * outputs (a sixth of the weight at block size 32).
  */
 export function int4Kernel(data: Float32Array, k: number, n: number, blockSize: number, symmetric: boolean): Int4Blocks {
   const blocks = Math.ceil(k / blockSize);
@@ -45,7 +41,15 @@ export function int4Kernel(data: Float32Array, k: number, n: number, blockSize: 
   // every region starts 4-byte aligned: blob is a multiple of 8
   const scalesAt = packedAt + columns * blocks * blob;
   const zeroPointsAt = scalesAt + columns * blocks * 4;
-  const { memory, quantizeBlock } = instance(zeroPointsAt + columns * zpBytes, k, n);
+  const bytes = zeroPointsAt + columns * zpBytes;
+  const { memory, quantizeBlock } = kernel(
+    bytes,
+    (cause) =>
+      new LatheError('weight-too-large', `not enough memory to quantize a ${k}x${n} weight to int4 (${Math.ceil(bytes / 2 ** 20)} MiB needed)`, {
+        hint: 'exclude this MatMul from int4 quantization, or use a smaller block size',
+        cause,
+      }),
+  );
   const chunk = new Float32Array(memory.buffer, 0, blockSize * columns);
   for (let b = 0; b < blocks; b++) {
     const start = b * blockSize;
@@ -61,26 +65,4 @@ export function int4Kernel(data: Float32Array, k: number, n: number, blockSize: 
     blocks,
     blob,
   };
-}
-
-/** The kernel with at least `bytes` of memory. */
-function instance(bytes: number, k: number, n: number) {
-  if (!kernel) {
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(INT4_WASM, 'base64'))).exports;
-    kernel = { memory: exports.memory as WebAssembly.Memory, quantizeBlock: exports.quantizeBlock as QuantizeBlock };
-  }
-  const pages = Math.ceil(bytes / PAGE);
-  const have = kernel.memory.buffer.byteLength / PAGE;
-  if (pages > have) {
-    try {
-      if (pages > MAX_PAGES) throw new RangeError(`${pages} pages`);
-      kernel.memory.grow(pages - have);
-    } catch (e) {
-      throw new LatheError('weight-too-large', `not enough memory to quantize a ${k}x${n} weight to int4 (${Math.ceil(bytes / 2 ** 20)} MiB needed)`, {
-        hint: 'exclude this MatMul from int4 quantization, or use a smaller block size',
-        cause: e,
-      });
-    }
-  }
-  return kernel;
 }

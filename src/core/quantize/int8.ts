@@ -1,4 +1,7 @@
+import { LatheError } from '../workspace/errors';
 import type { Floats } from './graph';
+import { INT8_WASM } from './int8.wasm';
+import { wasmKernel } from './wasmKernel';
 
 const ROUNDER = 2 ** 52 + 2 ** 51;
 
@@ -46,59 +49,14 @@ function scaleAndZeroPoint(lo: number, hi: number, type: WeightType): { scale: n
   return type === 'int8' ? computeScaleZeroPoint(lo, hi, -127, 127, true) : computeScaleZeroPoint(lo, hi, 0, 255, false);
 }
 
-// The loops below run over slices of at most CHUNK values in small functions called many times: V8 optimizes a
-// function by its calls sooner than one long loop by on-stack replacement, which made a first (cold) quantization
-// twice as slow as the next. data / scale lies within [-255, 255] there (the range holds every value), so the
-// rounding of roundHalfEven is exact and inlined: these loops are most of a quantization's time.
-const CHUNK = 4096;
+type Widen = (data: number, n: number, lo: number, hi: number, period: number) => void;
+type Quantize = (data: number, n: number, scales: number, zeroPoints: number, period: number, qmin: number, qmax: number, unsigned: number, out: number) => void;
 
-/** [min, max] of data[from, to) folded into range. */
-function widenRange(data: Float32Array, from: number, to: number, range: Float64Array): void {
-  let [min, max] = [range[0], range[1]];
-  for (let i = from; i < to; i++) {
-    const v = data[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  [range[0], range[1]] = [min, max];
-}
+const kernel = wasmKernel<{ widen: Widen; quantize: Quantize }>(INT8_WASM);
+/** Values per kernel call, rounded down to whole periods (one at least): the kernel's memory holds a chunk of the weight and its int8 values. */
+const CHUNK = 65536;
 
-/** Per column: lo[c]/hi[c] widened by the rows of data[from, to) (whole rows of `cols` values). */
-function widenColumns(data: Float32Array, from: number, to: number, cols: number, lo: Float64Array, hi: Float64Array): void {
-  for (let row = from; row < to; row += cols) {
-    for (let c = 0; c < cols; c++) {
-      const v = data[row + c];
-      if (v < lo[c]) lo[c] = v;
-      if (v > hi[c]) hi[c] = v;
-    }
-  }
-}
-
-function quantizeSlice(data: Float32Array, values: Int8Array | Uint8Array, from: number, to: number, scale: number, zeroPoint: number, qmin: number, qmax: number): void {
-  for (let i = from; i < to; i++) {
-    const q = Math.fround(data[i] / scale) + ROUNDER - ROUNDER + zeroPoint;
-    values[i] = q < qmin ? qmin : q > qmax ? qmax : q;
-  }
-}
-
-function quantizeColumns(
-  data: Float32Array,
-  values: Int8Array | Uint8Array,
-  from: number,
-  to: number,
-  cols: number,
-  scales: Float64Array,
-  zeroPoints: Float64Array,
-  qmin: number,
-  qmax: number,
-): void {
-  for (let row = from; row < to; row += cols) {
-    for (let c = 0; c < cols; c++) {
-      const q = Math.fround(data[row + c] / scales[c]) + ROUNDER - ROUNDER + zeroPoints[c];
-      values[row + c] = q < qmin ? qmin : q > qmax ? qmax : q;
-    }
-  }
-}
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 
 /**
  * Quantize a [rows, cols] row-major weight (MatMul's B: [K, N]) per tensor or per column (output channel),
@@ -106,26 +64,47 @@ function quantizeColumns(
  */
 export function quantizeWeight(data: Float32Array, rows: number, cols: number, perChannel: boolean, type: WeightType): QuantizedWeight {
   const channels = perChannel ? cols : 1;
+  const total = rows * cols;
+  // int8.wat pairs value i with entry i mod period of its arrays: whole rows, four floats at a time
+  const period = perChannel ? (cols * 4) / gcd(cols, 4) : 4;
+  const step = period * Math.max(1, Math.floor(CHUNK / period));
+  // regions: a chunk (room for 4 more values), its int8 values, then lo, hi or scales, zero points
+  const outAt = (step + 4) * 4;
+  const firstAt = outAt + step + 4;
+  const secondAt = firstAt + period * 4;
+  const { memory, widen, quantize } = kernel(
+    secondAt + period * 4,
+    (cause) => new LatheError('weight-too-large', `not enough memory to quantize a ${rows}x${cols} weight to ${type}`, { hint: 'exclude this weight from quantization', cause }),
+  );
+  const chunk = new Float32Array(memory.buffer, 0, step);
+  const first = new Float32Array(memory.buffer, firstAt, period);
+  const second = new Float32Array(memory.buffer, secondAt, period);
+  first.fill(Infinity);
+  second.fill(-Infinity);
+  for (let from = 0; from < total; from += step) {
+    const n = Math.min(step, total - from);
+    chunk.set(data.subarray(from, from + n));
+    widen(0, n, firstAt, secondAt, period);
+  }
+  // entries c, c + cols, ... of the period belong to column c; the order of min and max does not matter here
+  // (NaN never entered, and -0 or 0 as a bound give the same scale and zero point)
   const lo = new Float64Array(channels).fill(Infinity);
   const hi = new Float64Array(channels).fill(-Infinity);
-  const total = rows * cols;
-  // per channel, slices are whole rows
-  const step = perChannel ? cols * Math.max(1, Math.floor(CHUNK / cols)) : CHUNK;
-  const range = Float64Array.of(Infinity, -Infinity);
-  for (let from = 0; from < total; from += step) {
-    if (perChannel) widenColumns(data, from, Math.min(total, from + step), cols, lo, hi);
-    else widenRange(data, from, Math.min(total, from + step), range);
+  for (let i = 0; i < period; i++) {
+    const c = i % channels;
+    if (first[i] < lo[c]) lo[c] = first[i];
+    if (second[i] > hi[c]) hi[c] = second[i];
   }
-  if (!perChannel) [lo[0], hi[0]] = [range[0], range[1]];
   const params = Array.from({ length: channels }, (_, c) => scaleAndZeroPoint(lo[c], hi[c], type));
-  const scales = Float64Array.from(params, (p) => p.scale);
-  const zeroPoints = Float64Array.from(params, (p) => p.zeroPoint);
+  for (let i = 0; i < period; i++) [first[i], second[i]] = [params[i % channels].scale, params[i % channels].zeroPoint];
   const values = type === 'int8' ? new Int8Array(total) : new Uint8Array(total);
   const [qmin, qmax] = type === 'int8' ? [-128, 127] : [0, 255];
+  const out = type === 'int8' ? new Int8Array(memory.buffer, outAt, step) : new Uint8Array(memory.buffer, outAt, step);
   for (let from = 0; from < total; from += step) {
-    const to = Math.min(total, from + step);
-    if (perChannel) quantizeColumns(data, values, from, to, cols, scales, zeroPoints, qmin, qmax);
-    else quantizeSlice(data, values, from, to, scales[0], zeroPoints[0], qmin, qmax);
+    const n = Math.min(step, total - from);
+    chunk.set(data.subarray(from, from + n));
+    quantize(0, n, firstAt, secondAt, period, qmin, qmax, type === 'int8' ? 0 : 1, outAt);
+    values.set(n === step ? out : out.subarray(0, n), from);
   }
   const zp = params.map((p) => p.zeroPoint);
   return {
