@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { applyLora } from '../src/core/lora/inject';
 import { elementCount, tensorDims } from '../src/core/onnx/tensor';
 import { buildTransformer, type TransformerOptions } from '../src/core/train/presets/transformer';
-import { DEFAULT_STEPS_PER_RUN, initialWeights, TrainingSession } from '../src/core/train/session';
+import { initialWeights, TrainingSession } from '../src/core/train/session';
 import { buildStepModel } from '../src/core/train/step';
 import { loadAverage, ratio, torchPeers, TorchWorker } from './lib/torch-peers';
 
@@ -51,6 +51,8 @@ function parameterCount(model: onnx.IModelProto, names?: readonly string[]): num
 async function medianStep(session: TrainingSession, feeds: Record<string, ort.Tensor>, seconds: number): Promise<number> {
   const group = Array.from({ length: session.stepsPerRun }, () => feeds);
   const lrs = group.map(() => 1e-3);
+  // warm-up: ORT sizes its memory arenas on the first runs
+  for (let i = 0; i < 2; i++) await session.runSteps(group, lrs);
   const times: number[] = [];
   const start = performance.now();
   while (performance.now() - start < seconds * 1000 || times.length < 3) {
@@ -85,7 +87,6 @@ async function measureSession(model: keyof typeof MODELS, mode: 'full' | 'lora',
   global.gc?.();
   const before = process.memoryUsage().rss;
   const session = await TrainingSession.create(step, weights, { threads });
-  for (let i = 0; i < 3; i++) await session.run(feeds, 1e-3);
   const ms = await medianStep(session, feeds, seconds);
   global.gc?.();
   const after = process.memoryUsage().rss;
@@ -105,17 +106,16 @@ function measureInChild(model: keyof typeof MODELS, mode: 'full' | 'lora', threa
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as SessionMeasure;
 }
 
-/** Lathe's ms/step on the small transformer (full training), for the comparison with PyTorch. */
-async function latheStep(threads: number): Promise<number> {
+/** Lathe's ms/step on the small transformer (full training), for the comparison with PyTorch, and its steps per run. */
+async function latheStep(threads: number): Promise<{ ms: number; stepsPerRun: number }> {
   const { config, batch } = MODELS.small;
   const forward = buildTransformer({ ...config, seed: 0 });
   const step = buildStepModel(forward, { loss: { kind: 'cross-entropy' }, optimizer: { kind: 'adamw' }, accuracy: false });
   const session = await TrainingSession.create(step, initialWeights(forward, step), { threads });
   const feeds = batchFeeds(config, batch);
-  for (let i = 0; i < 5; i++) await session.run(feeds, 1e-3);
   const ms = await medianStep(session, feeds, SECONDS);
   await session.release();
-  return ms;
+  return { ms, stepsPerRun: session.stepsPerRun };
 }
 
 interface Measured {
@@ -135,7 +135,8 @@ async function compareWithTorch() {
   let attention: Record<string, string> = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const threads of THREADS) {
-      keep({ side: 'lathe', config: `threads=${threads}, ${DEFAULT_STEPS_PER_RUN} steps per run`, ms_per_step: await latheStep(threads) });
+      const { ms, stepsPerRun } = await latheStep(threads);
+      keep({ side: 'lathe', config: `threads=${threads}, ${stepsPerRun} step${stepsPerRun === 1 ? '' : 's'} per run`, ms_per_step: ms });
       for (const w of workers) {
         const r = await w.ask<{ ms_per_step: number; attention: string }>({ batch: MODELS.small.batch, threads, seconds: SECONDS, config: MODELS.small.config });
         attention = { ...attention, [w.peer.torch]: r.attention };
@@ -151,7 +152,7 @@ async function compareWithTorch() {
   const [ours, debian, wheel] = [of('lathe'), of('debian'), of('wheel')];
   const bestPeer = [...debian, ...wheel].sort((a, b) => a.ms_per_step - b.ms_per_step)[0];
   return {
-    threads: Number(ours[0].config.split('=')[1]),
+    threads: Number(/threads=(\d+)/.exec(ours[0].config)![1]),
     result: {
       lathe: { best: row(ours[0]), all: ours.map(row) },
       debian_torch: side(debian, 'debian'),

@@ -31,6 +31,11 @@ function liftConstants(graph: onnx.IGraphProto, index: GraphIndex): string[] {
   return lifted;
 }
 
+/** values[from, to) *= factor: a small monomorphic loop V8 optimizes after a few calls (one per output channel). */
+function scaleRange(values: Float32Array, from: number, to: number, factor: number): void {
+  for (let i = from; i < to; i++) values[i] *= factor;
+}
+
 /** The Conv weight and bias with a following inference BatchNormalization folded in, or undefined if it cannot be. */
 function foldedWeights(conv: onnx.INodeProto, bn: onnx.INodeProto, index: GraphIndex): { w: Floats; wDims: number[]; b: Floats } | undefined {
   const w = index.floatWeight(conv.input?.[1] ?? '');
@@ -41,11 +46,11 @@ function foldedWeights(conv: onnx.INodeProto, bn: onnx.INodeProto, index: GraphI
   if (!bias || [scale, shift, mean, variance, bias].some((t) => t.data.length !== channels)) return undefined;
   const epsilon = floatAttr(bn, 'epsilon', 1e-5);
   const perChannel = w.data.length / channels;
-  const out = new Float32Array(w.data.length);
+  const out = Float32Array.from(w.data);
   const b = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
     const factor = scale.data[c] / Math.sqrt(variance.data[c] + epsilon);
-    for (let i = c * perChannel; i < (c + 1) * perChannel; i++) out[i] = w.data[i] * factor;
+    scaleRange(out, c * perChannel, (c + 1) * perChannel, factor);
     b[c] = (bias.data[c] - mean.data[c]) * factor + shift.data[c];
   }
   return { w: out, wDims: w.dims, b };
