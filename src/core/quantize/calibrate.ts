@@ -29,8 +29,14 @@ const floatOutput = (name: string) => onnx.ValueInfoProto.create({ name, type: {
 /** Run the model, given the extra outputs calibration reads, on every input and hand each result to `take`. */
 async function runEach(augmented: onnx.ModelProto, fetches: string[], inputs: readonly Feeds[], take: (result: ort.InferenceSession.ReturnType) => void): Promise<void> {
   // no graph optimizations, as ORT's calibrator: session creation is then several times faster, and the values
-  // observed are those of the graph as written
-  const session = await ort.InferenceSession.create(encodeModel(augmented), { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
+  // observed are those of the graph as written; no pre-packed weights either (packing every MatMul's weight at
+  // creation costs more than the few calibration batches gain from it)
+  const session = await ort.InferenceSession.create(encodeModel(augmented), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'disabled',
+    extra: { session: { disable_prepacking: '1' } },
+  });
   try {
     for (const feeds of inputs) take(await session.run(feeds, fetches));
   } finally {
