@@ -1,21 +1,15 @@
-import * as ort from 'onnxruntime-node';
+import { availableParallelism } from 'node:os';
 import type { onnx } from 'onnx-proto';
 import { seededRandom } from '../onnx/random';
 import { LatheError } from '../workspace/errors';
 import { exportInference } from './export';
 import { LOSS_INPUTS, type LossSpec } from './losses';
 import type { OptimizerSpec } from './optimizers';
+import { BatchPrefetch, gather, type Table } from './batches';
 import { initialWeights, TrainingSession, type FloatArray } from './session';
 import { buildStepModel, type StepModel } from './step';
 
-/** One column of an in-memory table: `shape` is the shape of one row's value ([] for a scalar label). */
-export interface Column {
-  data: Float32Array | Float64Array | BigInt64Array;
-  shape: number[];
-}
-
-/** Columns by the step model's data input names: the model input(s) and 'labels' / 'targets' / 'teacher_logits'. */
-export type Table = Record<string, Column>;
+export type { Column, Table } from './batches';
 
 export interface StepMetrics {
   epoch: number;
@@ -52,6 +46,11 @@ export interface TrainOptions {
   threads?: number;
   /** Batches per ORT run (see SessionOptions.stepsPerRun). */
   stepsPerRun?: number;
+  /**
+   * Gather the next run's batches in a worker thread while ONNX Runtime computes (default: when `threads` leaves
+   * a core free for it; ORT's own threads use every core otherwise, and the worker would only compete with them).
+   */
+  prefetch?: boolean;
   onStep?: (metrics: StepMetrics) => void;
   onEpoch?: (metrics: EpochMetrics) => void;
   signal?: AbortSignal;
@@ -105,23 +104,6 @@ export function shuffled(indices: number[], random: () => number): number[] {
   return out;
 }
 
-/** The rows `ids` of every column, as tensors. */
-function gather(table: Table, names: string[], ids: number[]): Record<string, ort.Tensor> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const name of names) {
-    const { data, shape } = table[name];
-    const width = shape.reduce((a, b) => a * b, 1);
-    const out = new (data.constructor as new (n: number) => typeof data)(ids.length * width);
-    // the row copy is the same for every column type; TypeScript cannot pair the union's set() overloads
-    const copy = out as Float32Array;
-    const source = data as Float32Array;
-    ids.forEach((row, i) => copy.set(source.subarray(row * width, (row + 1) * width), i * width));
-    const type = data instanceof BigInt64Array ? 'int64' : data instanceof Float64Array ? 'float64' : 'float32';
-    feeds[name] = new ort.Tensor(type, out, [ids.length, ...shape]);
-  }
-  return feeds;
-}
-
 function batches(ids: number[], size: number): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < ids.length; i += size) out.push(ids.slice(i, i + size));
@@ -162,22 +144,32 @@ export async function trainModel(forward: onnx.IModelProto, table: Table, option
   if (training.length === 0) throw new LatheError('bad-table', `no rows left to train on (${rows} rows, ${held} held out for validation)`);
 
   const session = await TrainingSession.create(stepModel, initialWeights(forward, stepModel), { threads: options.threads, stepsPerRun: options.stepsPerRun });
-  const evaluator = held ? await TrainingSession.create(evalModel, session.weights(), { threads: options.threads }) : undefined;
+  let evaluator: TrainingSession | undefined;
+  let prefetch: BatchPrefetch | undefined;
   const history: EpochMetrics[] = [];
   let best = { loss: Infinity, epoch: -1, weights: session.weights() };
   let stoppedEarly = false;
   let step = 0;
   try {
+    evaluator = held ? await TrainingSession.create(evalModel, session.weights(), { threads: options.threads }) : undefined;
+    const freeCore = options.threads !== undefined && options.threads < availableParallelism();
+    if (options.prefetch ?? freeCore) prefetch = BatchPrefetch.start(table, stepModel.dataInputs);
+    const gatherGroup = (group: number[][]) => prefetch?.request(group) ?? Promise.resolve(group.map((ids) => gather(table, stepModel.dataInputs, ids)));
     for (let epoch = 0; epoch < options.epochs; epoch++) {
       let loss = 0;
       let correct: number | undefined;
       const epochBatches = batches(shuffled(training, random), options.batchSize);
-      // a run trains on stepsPerRun batches at once; an epoch's last few go one by one
-      for (let first = 0; first < epochBatches.length; first += session.stepsPerRun) {
+      // a run trains on stepsPerRun batches at once (an epoch's last few go one by one); a prefetch worker gathers
+      // the next run's batches while this one computes
+      const groups: number[][][] = [];
+      for (let first = 0; first < epochBatches.length; first += session.stepsPerRun) groups.push(epochBatches.slice(first, first + session.stepsPerRun));
+      let ready = gatherGroup(groups[0]);
+      for (const [g, group] of groups.entries()) {
         if (options.signal?.aborted) throw new LatheError('cancelled', 'training was cancelled');
-        const group = epochBatches.slice(first, first + session.stepsPerRun);
+        const feeds = await ready;
+        if (g + 1 < groups.length) ready = gatherGroup(groups[g + 1]);
         const lrs = group.map((_, i) => (typeof options.lr === 'number' ? options.lr : options.lr(step + i, epoch)));
-        const results = await session.runSteps(group.map((batch) => gather(table, stepModel.dataInputs, batch)), lrs);
+        const results = await session.runSteps(feeds, lrs);
         for (const [i, r] of results.entries()) {
           // a run of several steps reports them one by one: an abort stops the reports at once
           if (options.signal?.aborted) throw new LatheError('cancelled', 'training was cancelled');
@@ -210,6 +202,7 @@ export async function trainModel(forward: onnx.IModelProto, table: Table, option
       }
     }
   } finally {
+    await prefetch?.close();
     await session.release();
     await evaluator?.release();
   }
