@@ -47,7 +47,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
     }
     const { run } = node;
     const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.None);
-    item.id = `run:${run.id}`;
+    // the status is part of the id: a run moving from Running to Completed would otherwise appear under its new group
+    // while VS Code still holds it under the old one, and the tree refuses the duplicate id (the group shows its
+    // count but none of its runs)
+    item.id = `run:${run.status}:${run.id}`;
     const metrics = Object.entries(run.summary ?? {})
       .slice(0, 3)
       .map(([k, v]) => `${k}=${formatNumber(v)}`);
