@@ -83,18 +83,17 @@ class Runner {
   ) {
     const inputs = new Set(session.inputNames);
     const scalar = () => zeros(step.floatType, 1, []);
-    const named = (name: string, i: number) => (steps === 1 ? name : stepValue(name, i));
     for (let i = 0; i < steps; i++) {
-      const lr = named(STEP_INPUTS.lr, i);
-      const count = named(STEP_INPUTS.step, i);
+      const lr = this.name(STEP_INPUTS.lr, i);
+      const count = this.name(STEP_INPUTS.step, i);
       this.lr.push(inputs.has(lr) ? (this.feeds[lr] = scalar()) : undefined);
       this.stepCount.push(inputs.has(count) ? (this.feeds[count] = scalar()) : undefined);
-      for (const name of step.scalars) this.fetches[named(name, i)] = scalar();
+      for (const name of step.scalars) this.fetches[this.name(name, i)] = scalar();
     }
     for (const name of session.outputNames) if (!(name in this.fetches)) this.fetches[name] = null;
   }
 
-  /** Step `i`'s name for a data input or scalar output. */
+  /** Step `i`'s name for a per-step input or output (batch, learning rate, step count, loss...). */
   name(name: string, i: number): string {
     return this.steps === 1 ? name : stepValue(name, i);
   }
