@@ -1,7 +1,8 @@
 // The experiments panel with 100 runs x 10,000 steps (two metrics each): time and memory of building the snapshot in
 // core, and time to first paint of the real webview bundle in headless Chromium, where a stub acquireVsCodeApi
-// answers `initialized` with the snapshot core builds at that moment (the extension host's part, measured inside),
-// after reading the runs from the page's start on, as the panel does while its webview loads.
+// answers `initialized` with the snapshot core gives at that moment (the extension host's part, measured inside):
+// as the panel does, core reads the runs and prepares the snapshot for the expected plot width from the page's
+// start on, while the webview loads; a second series of rounds has no prepared snapshot (the width guess missed).
 // Goal: first paint under 1 s. LATHE_BENCH_SCALE=0.1 shrinks the runs for a smoke run; LATHE_BENCH_ROUNDS sets the rounds.
 import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
