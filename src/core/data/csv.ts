@@ -20,7 +20,8 @@ const DATE = 8;
 const ANY = INT | FLOAT | BOOL | DATE;
 const MISSING = -1;
 
-const MISSING_TOKENS = new Set(['na', 'n/a', 'null', 'none', 'nan']);
+/** Cell texts read as a missing value (compared lower-cased). */
+export const MISSING_TOKENS = new Set(['na', 'n/a', 'null', 'none', 'nan']);
 const DATE_TEXT = /^\d{4}[-/]\d{2}[-/]\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const CANDIDATES = [',', '\t', ';', '|'];
 

@@ -45,6 +45,12 @@ export interface ReadRowsOptions {
   featureWidth?: number;
 }
 
+/** A table's header (when it has one) and its rows of text cells. */
+interface TextCells {
+  header?: string[];
+  cells: string[][];
+}
+
 /** Column names taken as the label of a row rather than a feature, by precedence. */
 const LABEL_COLUMNS = ['label', 'labels', 'target', 'class', 'y'];
 const ROW_FILE = /\.(csv|tsv|npy|parquet)(\.gz)?$/i;
@@ -138,14 +144,15 @@ function fromCells(allHeader: string[] | undefined, allCells: string[][], file: 
   return labelAt >= 0 ? { ...result, ...encodeLabels(labelCells), labelColumn: header?.[labelAt] ?? `column ${labelAt + 1}` } : result;
 }
 
-function parseDelimited(text: string, file: string, delimiter: string, options: ReadRowsOptions): Omit<NumericRows, 'file' | 'dataset'> {
+/** Header (when the first line is not all numbers) and text cells of delimited text. */
+function parseDelimited(text: string, file: string, delimiter: string, limit: number | undefined): TextCells {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   if (lines.length === 0) throw new LatheError('invalid-data', `${file} has no rows`, { file, hint: 'give a CSV with one numeric row per sample' });
   const first = splitLine(lines[0], delimiter);
   const header = first.some((c) => !isNumber(c)) ? first : undefined;
   const start = header ? 1 : 0;
-  const end = options.limit === undefined ? lines.length : Math.min(lines.length, start + options.limit);
-  return fromCells(header, lines.slice(start, end).map((line) => splitLine(line, delimiter)), file, options);
+  const end = limit === undefined ? lines.length : Math.min(lines.length, start + limit);
+  return { header, cells: lines.slice(start, end).map((line) => splitLine(line, delimiter)) };
 }
 
 /** Rows of a float32/float64 .npy array, flattened after the first axis (no labels: an array has no columns). */
@@ -171,7 +178,7 @@ function parseNpy(bytes: Buffer, file: string, limit = Infinity): Omit<NumericRo
   return { features, rows, width };
 }
 
-async function parseParquet(file: string, name: string, options: ReadRowsOptions): Promise<Omit<NumericRows, 'file' | 'dataset'>> {
+async function parseParquet(file: string, name: string, limit: number | undefined): Promise<TextCells> {
   // hyparquet is ESM-only; a dynamic import keeps the CommonJS bundles working
   const { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } = await import('hyparquet');
   let header: string[];
@@ -179,12 +186,12 @@ async function parseParquet(file: string, name: string, options: ReadRowsOptions
   try {
     const buffer = await asyncBufferFromFile(file);
     header = parquetSchema(await parquetMetadataAsync(buffer)).children.map((node) => node.element.name);
-    records = await parquetReadObjects({ file: buffer, rowEnd: options.limit });
+    records = await parquetReadObjects({ file: buffer, rowEnd: limit });
   } catch (e) {
     throw new LatheError('corrupt-table', `cannot read Parquet file ${name}: ${(e as Error).message}`, { file, hint: 'the file is not valid Parquet' });
   }
   const text = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'boolean' ? String(Number(v)) : String(v));
-  return fromCells(header, records.map((r) => header.map((h) => text(r[h]))), name, options);
+  return { header, cells: records.map((r) => header.map((h) => text(r[h]))) };
 }
 
 /** The rows file of a dataset version: the file itself, or the first CSV/TSV/NPY/Parquet file of a folder (by path). */
@@ -208,30 +215,74 @@ function isRowsFile(source: string): boolean {
   return ROW_FILE.test(source) && !source.startsWith('dataset:');
 }
 
+/** Where `source` is: the file to read, the dataset version it came from, and its name for messages. */
+interface Located {
+  file: string;
+  dataset?: string;
+  name: string;
+  ext: 'csv' | 'tsv' | 'npy' | 'parquet';
+  gzipped: boolean;
+}
+
+async function locate(layout: StoreLayout, source: string, cwd: string): Promise<Located> {
+  const { file, dataset, name } = isRowsFile(source)
+    ? { file: path.resolve(cwd, source), dataset: undefined, name: path.resolve(cwd, source) }
+    : await datasetFile(layout, source.replace(/^dataset:/, ''));
+  const format = /\.(csv|tsv|npy|parquet)(\.gz)?\)?$/i.exec(name);
+  return { file, dataset, name, ext: (format?.[1] ?? 'csv').toLowerCase() as Located['ext'], gzipped: Boolean(format?.[2]) };
+}
+
+async function readBytes({ file, gzipped }: Located): Promise<Buffer> {
+  const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') throw new LatheError('not-found', `file not found: ${file}`, { file, hint: 'give a CSV/TSV/NPY/Parquet file or dataset:name@vK' });
+    throw e;
+  });
+  return gzipped ? gunzipSync(bytes) : bytes;
+}
+
+/** The text cells of a located CSV/TSV/Parquet file. */
+async function readCells(at: Located, limit: number | undefined): Promise<TextCells> {
+  if (at.ext !== 'parquet') return parseDelimited((await readBytes(at)).toString('utf8'), at.name, at.ext === 'tsv' ? '\t' : ',', limit);
+  if (!(await pathExists(at.file))) throw new LatheError('not-found', `file not found: ${at.file}`, { file: at.file });
+  return parseParquet(at.file, at.name, limit);
+}
+
+/** Header (if any) and text cells of a table, before any typing; a .npy array gives its numbers as text. */
+export interface TextTable extends TextCells {
+  /** What was read, for messages. */
+  file: string;
+  /** `name@vK` when the table came from a dataset version. */
+  dataset?: string;
+}
+
+/**
+ * Read a table's text cells from `source` (a file or dataset version, as readNumericRows takes it), for consumers
+ * that type the columns themselves, text columns included.
+ */
+export async function readTextTable(layout: StoreLayout, source: string, options: { cwd: string; limit?: number }): Promise<TextTable> {
+  const at = await locate(layout, source, options.cwd);
+  let table: TextCells;
+  if (at.ext === 'npy') {
+    const { features, rows, width } = parseNpy(await readBytes(at), at.name, options.limit);
+    table = { cells: Array.from({ length: rows }, (_, r) => Array.from(features.subarray(r * width, (r + 1) * width), String)) };
+  } else table = await readCells(at, options.limit);
+  return { ...table, file: at.name, dataset: at.dataset };
+}
+
 /**
  * Read numeric rows from `source`: `dataset:name@ref` (or `name@ref`) names a dataset version, anything else a
  * CSV/TSV/NPY/Parquet file (optionally gzipped) relative to `options.cwd`.
  */
 export async function readNumericRows(layout: StoreLayout, source: string, options: ReadRowsOptions): Promise<NumericRows> {
-  const { file, dataset, name } = isRowsFile(source)
-    ? { file: path.resolve(options.cwd, source), dataset: undefined, name: path.resolve(options.cwd, source) }
-    : await datasetFile(layout, source.replace(/^dataset:/, ''));
-  const format = /\.(csv|tsv|npy|parquet)(\.gz)?\)?$/i.exec(name);
-  const ext = (format?.[1] ?? 'csv').toLowerCase();
+  const at = await locate(layout, source, options.cwd);
   let parsed: Omit<NumericRows, 'file' | 'dataset'>;
-  if (ext === 'parquet') {
-    if (!(await pathExists(file))) throw new LatheError('not-found', `file not found: ${file}`, { file });
-    parsed = await parseParquet(file, name, options);
-  } else {
-    let bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') throw new LatheError('not-found', `file not found: ${file}`, { file, hint: 'give a CSV/TSV/NPY/Parquet file or dataset:name@vK' });
-      throw e;
-    });
-    if (format?.[2]) bytes = gunzipSync(bytes);
-    parsed = ext === 'npy' ? parseNpy(bytes, name, options.limit) : parseDelimited(bytes.toString('utf8'), name, ext === 'tsv' ? '\t' : ',', options);
+  if (at.ext === 'npy') parsed = parseNpy(await readBytes(at), at.name, options.limit);
+  else {
+    const { header, cells } = await readCells(at, options.limit);
+    parsed = fromCells(header, cells, at.name, options);
   }
-  if (parsed.rows === 0) throw new LatheError('invalid-data', `${name} has no rows`, { file, hint: 'give at least one numeric row' });
-  const rows = { ...parsed, dataset, file: name };
+  if (parsed.rows === 0) throw new LatheError('invalid-data', `${at.name} has no rows`, { file: at.file, hint: 'give at least one numeric row' });
+  const rows = { ...parsed, dataset: at.dataset, file: at.name };
   const unnamedLabel = !rows.labels && options.label === undefined && rows.width === (options.featureWidth ?? -2) + 1;
   return unnamedLabel ? lastColumnAsLabel(rows) : rows;
 }

@@ -1,13 +1,10 @@
 import * as path from 'node:path';
 import type { BuiltinStageHandler } from '../pipeline/runner/builtins';
-import { stringArg, type LatheInvocation } from '../quantize/stage';
+import { refOrPath, stringArg, type LatheInvocation } from '../quantize/stage';
 import { startRun } from '../runs/start';
 
 /** `with:` numbers passed on as they are, by their CLI option names. */
 const NUMBER_ARGS: Record<string, string> = { temperature: 'temperature', alpha: 'alpha', epochs: 'epochs', patience: 'patience', lr: 'lr', batch_size: 'batch-size', seed: 'seed' };
-
-/** A store reference stays as it is; anything else is a path relative to the pipeline's folder. */
-const refOrPath = (value: string, prefix: string, dir: string) => (value.startsWith(prefix) ? value : path.resolve(dir, value));
 
 /**
  * `uses: distill`: runs `lathe distill` as a tracked run of the stage (live curves, logs, cancellation). The

@@ -112,18 +112,20 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-interface Loaded {
+export interface LoadedSession {
   session: ort.InferenceSession;
+  /** Element type by input name, for adaptFeeds. */
   types: Map<string, string>;
 }
 
-async function load(model: onnx.IModelProto, threads: number): Promise<Loaded> {
+/** An onnxruntime-node session of `model` with `threads` intra-op threads (1: the steadiest timings). */
+export async function openSession(model: onnx.IModelProto, threads = 1): Promise<LoadedSession> {
   const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: threads, interOpNumThreads: 1 });
   const types = new Map(inspectModel(model).inputs.map((i) => [i.name, i.elemType]));
   return { session, types };
 }
 
-async function timeRun(loaded: Loaded, feeds: Feeds): Promise<number> {
+async function timeRun(loaded: LoadedSession, feeds: Feeds): Promise<number> {
   const start = performance.now();
   await loaded.session.run(feeds);
   return performance.now() - start;
@@ -135,7 +137,7 @@ function latency(times: number[]): Latency {
 }
 
 /** Both models timed in alternation, so clock-speed drift and background load hit them alike. */
-async function timeBoth(a: Loaded, b: Loaded, feeds: Feeds, runs: number, warmup: number): Promise<[Latency, Latency]> {
+async function timeBoth(a: LoadedSession, b: LoadedSession, feeds: Feeds, runs: number, warmup: number): Promise<[Latency, Latency]> {
   const [fa, fb] = [adaptFeeds(feeds, a.types), adaptFeeds(feeds, b.types)];
   for (let i = 0; i < warmup; i++) {
     await a.session.run(fa);
@@ -192,7 +194,7 @@ export async function evaluateModels(original: onnx.IModelProto, candidate: onnx
   const [runs, warmup] = [options.runs ?? 20, options.warmup ?? 3];
   const given = options.inputs && options.inputs.length > 0;
   const inputs = given ? (options.inputs as Feeds[]) : generateInputs(original, options.samples ?? 8, options.seed ?? 0, options.batch ?? 1);
-  const [a, b] = [await load(original, threads), await load(candidate, threads)];
+  const [a, b] = [await openSession(original, threads), await openSession(candidate, threads)];
   try {
     const names = a.session.outputNames;
     const want = names.map(() => [] as Float64Array[]);

@@ -1,16 +1,22 @@
 import * as ort from 'onnxruntime-node';
 import type { onnx } from 'onnx-proto';
 import { readNumericRows, type NumericRows } from '../data/rows';
+import type { Batch } from '../evaluate/predict';
 import { inspectModel, type ValueSpec } from '../onnx';
 import { LatheError } from '../workspace/errors';
 import type { StoreLayout } from '../workspace/layout';
 import type { Feeds } from './evaluate';
 
-/** Real inputs read from a dataset version or a file: one feed per row, and the row labels when there are some. */
+/** Real inputs read from a dataset version or a file: one feed per row (or batch of rows), and the row labels when there are some. */
 export interface LoadedInputs {
   feeds: Feeds[];
-  /** One label per feed, from a label column of a CSV. */
+  /** Rows in each feed (all 1 unless batched). */
+  feedRows: number[];
+  /** One label per row, from a label column of a CSV. */
   labels?: number[];
+  /** The label column, and the class names in index order when the labels were text. */
+  labelColumn?: string;
+  classes?: string[];
   /** `name@vK` when the rows came from a dataset version. */
   dataset?: string;
   /** The file the rows were read from. */
@@ -25,14 +31,17 @@ function targetInput(model: onnx.IModelProto, file: string): { spec: ValueSpec; 
     const names = inputs.map((i) => `${i.name}: ${i.elemType}`).join(', ');
     throw new LatheError('unsupported-input', `rows of ${file} can only feed a model with one float input of known rank; this one has ${names}`, {
       file,
-      hint: 'quantize without --calibration (random inputs, with a warning), or export the model with one input',
+      hint: 'export the model with one float input (quantize can also run without --calibration, on random inputs)',
     });
   }
   return { spec, dims: spec.shape.map((d) => (typeof d === 'number' ? d : 1)) };
 }
 
-/** Turn rows into feeds shaped like the model's input (each row is one sample of batch 1). */
-function toFeeds(model: onnx.IModelProto, rows: NumericRows): Feeds[] {
+/**
+ * Turn rows into feeds shaped like the model's input: each row one sample of batch 1, or up to `batch` rows per
+ * feed when the input's first dimension is symbolic.
+ */
+function toFeeds(model: onnx.IModelProto, rows: NumericRows, batch: number): Batch[] {
   const file = rows.file;
   const { spec, dims } = targetInput(model, file);
   const want = dims.reduce((a, b) => a * b, 1);
@@ -43,15 +52,39 @@ function toFeeds(model: onnx.IModelProto, rows: NumericRows): Feeds[] {
       hint: 'each row must hold one sample\'s features (plus an optional label column named label/target/y/class)',
     });
   }
-  return Array.from({ length: rows.rows }, (_, r) => ({ [spec.name]: new ort.Tensor('float32', rows.features.slice(r * got, (r + 1) * got), dims) }));
+  const step = typeof spec.shape?.[0] === 'number' ? 1 : batch;
+  return Array.from({ length: Math.ceil(rows.rows / step) }, (_, i) => {
+    const n = Math.min(step, rows.rows - i * step);
+    const shape = step === 1 ? dims : [n, ...dims.slice(1)];
+    return { rows: n, feeds: { [spec.name]: new ort.Tensor('float32', rows.features.slice(i * step * got, (i * step + n) * got), shape) } };
+  });
+}
+
+export interface LoadInputsOptions {
+  cwd: string;
+  /** Read at most this many rows (default all). */
+  limit?: number;
+  /** The label column (see ReadRowsOptions.label). */
+  label?: string | number;
+  /** Rows per feed when the model's batch dimension is symbolic (default 1). */
+  batch?: number;
 }
 
 /**
- * Read up to `limit` rows of real inputs for `model` from `source`: `dataset:name@vK` (or `name@vK`) names a
- * dataset version, anything else a CSV/TSV/NPY/Parquet file relative to `cwd`.
+ * Read rows of real inputs for `model` from `source`: `dataset:name@vK` (or `name@vK`) names a dataset version,
+ * anything else a CSV/TSV/NPY/Parquet file relative to `cwd`.
  */
-export async function loadInputs(layout: StoreLayout, source: string, model: onnx.IModelProto, options: { cwd: string; limit: number }): Promise<LoadedInputs> {
+export async function loadInputs(layout: StoreLayout, source: string, model: onnx.IModelProto, options: LoadInputsOptions): Promise<LoadedInputs> {
   const { dims } = targetInput(model, source);
-  const rows = await readNumericRows(layout, source, { ...options, featureWidth: dims.reduce((a, b) => a * b, 1) });
-  return { feeds: toFeeds(model, rows), labels: rows.labels ? Array.from(rows.labels) : undefined, dataset: rows.dataset, file: rows.file };
+  const rows = await readNumericRows(layout, source, { cwd: options.cwd, limit: options.limit, label: options.label, featureWidth: dims.reduce((a, b) => a * b, 1) });
+  const batches = toFeeds(model, rows, options.batch ?? 1);
+  return {
+    feeds: batches.map((b) => b.feeds),
+    feedRows: batches.map((b) => b.rows),
+    labels: rows.labels ? Array.from(rows.labels) : undefined,
+    labelColumn: rows.labelColumn,
+    classes: rows.classes,
+    dataset: rows.dataset,
+    file: rows.file,
+  };
 }

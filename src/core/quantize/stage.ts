@@ -19,6 +19,9 @@ export function stringArg(args: Record<string, unknown>, key: string, stage: str
   return value;
 }
 
+/** A store reference (`model:`/`dataset:` prefix) stays as it is; anything else is a path relative to `dir`. */
+export const refOrPath = (value: string, prefix: string, dir: string): string => (value.startsWith(prefix) ? value : path.resolve(dir, value));
+
 /**
  * `uses: quantize`: runs `lathe quantize` as a tracked run of the stage, writing `with: output`. A registered model
  * (`model:NAME@REF`) gives a new registered version too; a model file gives only the output file.
