@@ -173,7 +173,12 @@ e2eSuite('pipeline language', { workspace: pipelineWorkspace }, (test) => {
     await vs.page.keyboard.press('Control+.');
     const fixes = vs.page.locator('.action-widget .monaco-list-row.action');
     await fixes.first().waitFor({ timeout: UI_TIMEOUT_MS });
-    assert.deepEqual(await fixes.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))), ["Change to 'needs'", "Ignore 'unknown-key' on this line"]);
+    const expectedFixes = ["Change to 'needs'", "Ignore 'unknown-key' on this line"];
+    await waitUntil('both quick fixes listed', async () => {
+      const listed = await fixes.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+      if (JSON.stringify(listed) !== JSON.stringify(expectedFixes)) throw new Error(`listed: ${JSON.stringify(listed)}`);
+      return true;
+    });
     await vs.screenshot('pipeline-quick-fix');
     // the action widget takes its choice from the keyboard (a pointer block covers it right after it opens)
     assert.equal(await vs.page.locator('.action-widget .monaco-list-row.action.focused').getAttribute('aria-label'), "Change to 'needs'", 'the preferred fix is focused');

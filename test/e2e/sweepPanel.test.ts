@@ -47,7 +47,12 @@ e2eSuite('sweep panel', { workspace: fixtureWorkspace }, (test) => {
   test('"Show Sweep" from the palette lists the sweeps and draws every chart of the picked one', async (vs) => {
     await vs.runCommand('Lathe: Show Sweep');
     await vs.quickInput.waitOpen();
-    assert.deepEqual(await vs.quickInput.items(), ['lr-search', 'other']);
+    // the quick pick opens before its items arrive
+    await waitUntil('both sweeps listed', async () => {
+      const items = await vs.quickInput.items();
+      if (items.join() !== 'lr-search,other') throw new Error(`listed: ${JSON.stringify(items)}`);
+      return true;
+    });
     await vs.quickInput.pick('lr-search');
     await vs.waitForEditorTab(/Sweep lr-search/);
     frame = await panelFrame(vs);
