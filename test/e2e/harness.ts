@@ -89,11 +89,12 @@ export class QuickInput {
     await this.widget.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
   }
 
-  /** Labels of the items currently listed. */
+  /** Labels of the items currently listed, in display order (rows of the virtualized list carry their index). */
   async items(): Promise<string[]> {
-    return this.widget.locator('.monaco-list-row .quick-input-list-label .label-name').evaluateAll((els) =>
-      els.map((e) => (e.textContent ?? '').trim()),
+    const rows = await this.widget.locator('.monaco-list-row').evaluateAll((els) =>
+      els.map((e) => ({ index: Number(e.getAttribute('data-index') ?? 0), label: (e.querySelector('.quick-input-list-label .label-name')?.textContent ?? '').trim() })),
     );
+    return rows.filter((r) => r.label).sort((a, b) => a.index - b.index).map((r) => r.label);
   }
 
   async title(): Promise<string> {
