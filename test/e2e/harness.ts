@@ -245,10 +245,12 @@ export class VsCode {
   /** The rows a tree view shows now (only what is rendered: expand nodes first to see children). */
   async treeItems(viewTitle: string): Promise<TreeItem[]> {
     const pane = await this.viewPane(viewTitle);
-    return pane.locator('.pane-body .monaco-list-row').evaluateAll((rows) =>
-      rows.map((row) => {
+    // rows of the virtualized list in display order (their data-index), not DOM order
+    const rows = await pane.locator('.pane-body .monaco-list-row').evaluateAll((els) =>
+      els.map((row) => {
         const expanded = row.getAttribute('aria-expanded');
         return {
+          index: Number(row.getAttribute('data-index') ?? 0),
           label: (row.querySelector('.label-name')?.textContent ?? '').trim(),
           description: (row.querySelector('.label-description')?.textContent ?? '').trim(),
           level: Number(row.getAttribute('aria-level') ?? 1),
@@ -256,6 +258,7 @@ export class VsCode {
         };
       }),
     );
+    return rows.sort((a, b) => a.index - b.index).map(({ index: _index, ...item }) => item);
   }
 
   /** Waits until the view shows an item with this label and returns all its items. */
