@@ -19,15 +19,31 @@ export type RunNode = { kind: 'group'; status: RunStatus; runs: RunRecord[] } | 
 export class RunsTree implements vscode.TreeDataProvider<RunNode> {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  /** The runs shown: read before VS Code is told the tree changed (see refresh). */
+  private runs: RunRecord[] | undefined;
+  private loading: Promise<RunRecord[]> | undefined;
+
   constructor(private readonly ws: LatheWorkspace) {}
 
+  /**
+   * Read the runs, then tell VS Code. Told first, VS Code asks for the root and, while the runs are being read, for
+   * the children of a group it still shows; it finds no such item then ("No tree item with id '1/runs:completed'
+   * found") and the expanded group stays empty — seen as a pipeline's stages finished one after another.
+   */
   refresh(): void {
-    this.changed.fire();
+    const loading = (this.loading = listRuns(this.ws.layout));
+    const settle = (runs: RunRecord[] | undefined) => {
+      if (this.loading !== loading) return;
+      // on a read error the next getChildren reads again and shows the error
+      this.runs = runs;
+      this.changed.fire();
+    };
+    loading.then(settle, () => settle(undefined));
   }
 
   async getChildren(node?: RunNode): Promise<RunNode[]> {
     if (!node) {
-      const runs = await listRuns(this.ws.layout);
+      const runs = this.runs ?? (this.runs = await listRuns(this.ws.layout));
       const max = vscode.workspace.getConfiguration('lathe').get<number>('runs.maxShown', 200);
       return GROUPS.map((g) => ({ kind: 'group' as const, status: g.status, runs: runs.filter((r) => r.status === g.status).slice(0, max) })).filter(
         (g) => g.runs.length > 0,
