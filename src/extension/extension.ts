@@ -41,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     active,
     statusBar,
     runsView,
+    runs.watch(runsView),
     vscode.window.createTreeView(Views.datasets, { treeDataProvider: datasets, showCollapseAll: true }),
     // several versions selected compare side by side
     vscode.window.createTreeView(Views.models, { treeDataProvider: models, canSelectMany: true, showCollapseAll: true }),

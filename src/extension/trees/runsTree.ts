@@ -22,13 +22,19 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
   /** The runs shown: read before VS Code is told the tree changed (see refresh). */
   private runs: RunRecord[] | undefined;
   private loading: Promise<RunRecord[]> | undefined;
+  /** Counts the refreshes: part of the groups' ids, so every refresh shows new group items (see refresh). */
+  private generation = 0;
+  /** Groups the user collapsed: a group's id changes with every refresh, so VS Code cannot remember it. */
+  private readonly collapsed = new Set<RunStatus>();
 
   constructor(private readonly ws: LatheWorkspace) {}
 
   /**
-   * Read the runs, then tell VS Code. Told first, VS Code asks for the root and, while the runs are being read, for
-   * the children of a group it still shows; it finds no such item then ("No tree item with id '1/runs:completed'
-   * found") and the expanded group stays empty — seen as a pipeline's stages finished one after another.
+   * Read the runs, then tell VS Code. On a change VS Code forgets every item at once and asks for the root again; a
+   * request for an expanded group's children still in flight from the previous refresh then finds no such item
+   * ("No tree item with id '1/runs:completed' found"), gets nothing, and the group stayed empty — seen as a
+   * pipeline's stages finished one after another. With a new id per refresh, the groups of the latest refresh are
+   * new items whose children VS Code always asks for.
    */
   refresh(): void {
     const loading = (this.loading = listRuns(this.ws.layout));
@@ -36,9 +42,23 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
       if (this.loading !== loading) return;
       // on a read error the next getChildren reads again and shows the error
       this.runs = runs;
+      this.generation++;
       this.changed.fire();
     };
     loading.then(settle, () => settle(undefined));
+  }
+
+  /** Follow the user's collapsing and expanding of the groups in this view. */
+  watch(view: vscode.TreeView<RunNode>): vscode.Disposable {
+    const track = (node: RunNode, collapsed: boolean) => {
+      if (node.kind !== 'group') return;
+      if (collapsed) this.collapsed.add(node.status);
+      else this.collapsed.delete(node.status);
+    };
+    return vscode.Disposable.from(
+      view.onDidCollapseElement((e) => track(e.element, true)),
+      view.onDidExpandElement((e) => track(e.element, false)),
+    );
   }
 
   async getChildren(node?: RunNode): Promise<RunNode[]> {
@@ -55,8 +75,9 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode> {
   getTreeItem(node: RunNode): vscode.TreeItem {
     const group = GROUPS.find((g) => g.status === (node.kind === 'group' ? node.status : node.run.status)) ?? GROUPS[0];
     if (node.kind === 'group') {
-      const item = new vscode.TreeItem(group.label, vscode.TreeItemCollapsibleState.Expanded);
-      item.id = `runs:${node.status}`;
+      const state = this.collapsed.has(node.status) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded;
+      const item = new vscode.TreeItem(group.label, state);
+      item.id = `runs:${node.status}:${this.generation}`;
       item.description = String(node.runs.length);
       item.contextValue = TreeContext.runGroup;
       return item;
