@@ -91,6 +91,10 @@ e2eSuite('demo workspace', { workspace: demoWorkspace }, (test) => {
     await waitUntil('the parameters box', async () => (await vs.quickInput.title()).startsWith('Parameters'));
     await vs.quickInput.submit('lr=0.3');
     await vs.waitForTreeItem('Runs', 'Running');
+    // a group the user collapses stays collapsed while the tree refreshes with the run's progress
+    const failed = await vs.treeRow('Runs', 'Failed');
+    await failed.locator('.monaco-tl-twistie').click();
+    await waitUntil('"Failed" collapsed', async () => (await failed.getAttribute('aria-expanded')) === 'false');
     await waitUntil('the status bar showing the run', async () => {
       const items = await vs.statusBarItems();
       if (!items.includes('Lathe: 1 running')) throw new Error(`status bar: ${JSON.stringify(items)}`);
@@ -103,6 +107,9 @@ e2eSuite('demo workspace', { workspace: demoWorkspace }, (test) => {
       if (groups.join() !== 'Completed 3,Failed 1') throw new Error(`groups: ${JSON.stringify(groups)}`);
       return true;
     });
+    const runs = await vs.treeItems('Runs');
+    assert.deepEqual(runs.filter((i) => i.level === 1).map((i) => [i.label, i.expanded]), [['Completed', true], ['Failed', false]]);
+    assert.equal(runs.filter((i) => i.level === 2).length, 3, 'the completed runs shown, the failed one folded away');
     assert.ok(!(await vs.statusBarItems()).some((t) => /Lathe: \d+ running/.test(t)), 'status bar item hidden');
     await vs.screenshot('run-completed');
   });
