@@ -9,6 +9,7 @@ import { loadSource } from '../quantize/job';
 import { registerModelBytes, resolveModelRef, type RegisteredModel } from '../registry';
 import type { ParamValue } from '../runs/record';
 import { shuffled, trainModel, type EpochMetrics, type StepMetrics, type Table, type TrainOptions, type TrainResult } from '../train/loop';
+import { takeRows } from '../train/batches';
 import { LOSS_INPUTS, type LossSpec } from '../train/losses';
 import { writeFileAtomic } from '../workspace/atomic';
 import { hashFile } from '../workspace/blobs';
@@ -102,12 +103,6 @@ function classLabels(rows: NumericRows, classes: number): BigInt64Array | undefi
   return BigInt64Array.from(rows.labels, (v) => BigInt(v));
 }
 
-function take<T extends Float32Array | BigInt64Array>(data: T, width: number, ids: number[]): T {
-  const out = new (data.constructor as new (n: number) => T)(ids.length * width);
-  ids.forEach((row, i) => (out as Float32Array).set((data as Float32Array).subarray(row * width, (row + 1) * width), i * width));
-  return out;
-}
-
 function argmaxes(logits: Float32Array, classes: number): Int32Array {
   const out = new Int32Array(logits.length / classes);
   for (let r = 0; r < out.length; r++) {
@@ -195,7 +190,7 @@ export async function distillModel(layout: StoreLayout, request: DistillRequest,
   const [test, train] = [order.slice(0, testCount), order.slice(testCount)];
   const width = rows.width;
   const initial = await studentModel(layout, spec, sig, seed, cwd);
-  const trainLabels = labels && take(labels, 1, train);
+  const trainLabels = labels && takeRows(labels, 1, train);
   const common: Omit<TrainOptions, 'loss' | 'onStep' | 'onEpoch'> = {
     optimizer: { kind: 'adamw', weightDecay: 0 },
     epochs,
@@ -205,11 +200,11 @@ export async function distillModel(layout: StoreLayout, request: DistillRequest,
     earlyStopping: { patience },
     signal: opts.signal,
   };
-  const table: Table = { [sig.inputName]: { data: take(rows.features, width, train), shape: sig.rowShape } };
-  const testInputs: Inputs = { features: take(rows.features, width, test), rows: test.length, rowShape: sig.rowShape };
-  const teacherTest = take(cache.logits, sig.classes, test);
+  const table: Table = { [sig.inputName]: { data: takeRows(rows.features, width, train), shape: sig.rowShape } };
+  const testInputs: Inputs = { features: takeRows(rows.features, width, test), rows: test.length, rowShape: sig.rowShape };
+  const teacherTest = takeRows(cache.logits, sig.classes, test);
   const teacherClasses = argmaxes(teacherTest, sig.classes);
-  const testLabels = labels && take(labels, 1, test);
+  const testLabels = labels && takeRows(labels, 1, test);
 
   let lastStep = 0;
   /** Train the student from the same initial weights; `prefix` names its curves, [from, to] its share of the progress. */
@@ -251,7 +246,7 @@ export async function distillModel(layout: StoreLayout, request: DistillRequest,
   };
 
   const withBaseline = labels !== undefined && request.baseline !== false;
-  const extra: Table = { [LOSS_INPUTS.teacher]: { data: take(cache.logits, sig.classes, train), shape: [sig.classes] } };
+  const extra: Table = { [LOSS_INPUTS.teacher]: { data: takeRows(cache.logits, sig.classes, train), shape: [sig.classes] } };
   if (alpha < 1 && trainLabels) extra[LOSS_INPUTS.labels] = { data: trainLabels, shape: [] };
   const distilled = await trainStudent({ kind: 'kl', temperature, alpha }, extra, '', 0.1, withBaseline ? 0.5 : 0.85);
   cancelled(opts.signal);

@@ -1,3 +1,4 @@
+import { median } from '../median';
 import { seededRandom } from '../onnx/random';
 import { chi2Sf } from './gamma';
 import { kolmogorovSf } from './kolmogorov';
@@ -204,12 +205,10 @@ export function mmd(a: ArrayLike<number>, b: ArrayLike<number>, options: MmdOpti
   const distances = new Float64Array((N * (N - 1)) / 2);
   let at = 0;
   for (let i = 0; i < N; i++) for (let j = i + 1; j < N; j++) distances[at++] = Math.abs(pooled[i] - pooled[j]);
-  distances.sort();
-  const half = distances.length >> 1;
-  const median = distances.length % 2 ? distances[half] : (distances[half - 1] + distances[half]) / 2;
+  const bandwidth = median(distances);
   // identical values everywhere: no spread to measure, so no discrepancy either
-  if (!(median > 0)) return { statistic: 0, pValue: 1 };
-  const gamma = 1 / (2 * median * median);
+  if (!(bandwidth > 0)) return { statistic: 0, pValue: 1 };
+  const gamma = 1 / (2 * bandwidth * bandwidth);
   const kernel = new Float64Array(N * N);
   for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) kernel[i * N + j] = Math.exp(-gamma * (pooled[i] - pooled[j]) ** 2);
   const side = new Uint8Array(N).fill(1, x.length);

@@ -7,6 +7,7 @@ import { writeJsonAtomic } from '../workspace/atomic';
 import { LatheError } from '../workspace/errors';
 import type { StoreLayout } from '../workspace/layout';
 import { computeMetrics, defaultMetrics, type EvaluationMetric } from './metrics';
+import { median } from '../median';
 import { predictBatches, throwIfCancelled } from './predict';
 
 /** Rows per model run: large enough to amortise a run's overhead, small enough to keep memory flat. */
@@ -55,12 +56,6 @@ export interface EvaluationReport {
 export interface EvaluateResult extends EvaluationReport {
   /** The absolute path the report was written to. */
   reportFile?: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

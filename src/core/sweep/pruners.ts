@@ -1,3 +1,4 @@
+import { median } from '../median';
 import type { EarlyTerminate, SweepGoal } from './space';
 
 /** A trial as a pruner sees it: its number and intermediate values of the sweep's metric, by step. */
@@ -17,12 +18,6 @@ export interface Pruner {
 export const MEDIAN_MIN_COMPLETED = 2;
 
 const better = (goal: SweepGoal, a: number, b: number) => (goal === 'minimize' ? a < b : a > b);
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /**
  * Median stopping (Google Vizier; Optuna's MedianPruner): from step `min_iter` on, a trial whose best value so far

@@ -16,18 +16,22 @@ type ArrayType = new (buffer: ArrayBuffer, byteOffset: number, length: number) =
 const rowWidth = (column: Column) => column.shape.reduce((a, b) => a * b, 1);
 const tensorType = (data: ElementArray) => (data instanceof BigInt64Array ? 'int64' : data instanceof Float64Array ? 'float64' : 'float32');
 
+/** The rows `ids` (of `width` values each) of `data`, in that order, as a new array of its type. */
+export function takeRows<T extends ElementArray>(data: T, width: number, ids: readonly number[]): T {
+  const out = new (data.constructor as new (n: number) => T)(ids.length * width);
+  // the row copy is the same for every array type; TypeScript cannot pair the union's set() overloads
+  const copy = out as Float32Array;
+  const source = data as Float32Array;
+  ids.forEach((row, i) => copy.set(source.subarray(row * width, (row + 1) * width), i * width));
+  return out;
+}
+
 /** The rows `ids` of every column, as tensors. */
 export function gather(table: Table, names: readonly string[], ids: readonly number[]): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   for (const name of names) {
     const { data, shape } = table[name];
-    const width = rowWidth(table[name]);
-    const out = new (data.constructor as new (n: number) => ElementArray)(ids.length * width);
-    // the row copy is the same for every column type; TypeScript cannot pair the union's set() overloads
-    const copy = out as Float32Array;
-    const source = data as Float32Array;
-    ids.forEach((row, i) => copy.set(source.subarray(row * width, (row + 1) * width), i * width));
-    feeds[name] = new ort.Tensor(tensorType(data), out, [ids.length, ...shape]);
+    feeds[name] = new ort.Tensor(tensorType(data), takeRows(data, rowWidth(table[name]), ids), [ids.length, ...shape]);
   }
   return feeds;
 }
