@@ -94,6 +94,25 @@ e2eSuite('experiments panel', { workspace: fixtureWorkspace }, (test) => {
     await waitUntil('the tooltip and highlight gone', async () => !(await tip.isVisible()) && (await frame.locator('.legend-item.highlighted').count()) === 0);
   });
 
+  test('dragging a box zooms the chart in; "Reset zoom" shows every step again', async () => {
+    const canvas = frame.locator('canvas').first();
+    const range = async () => ((await canvas.getAttribute('data-x-range')) ?? '').split(' ').map(Number);
+    const [min, max] = await waitUntil('the drawn x range', async () => ((await range()).length === 2 ? range() : undefined));
+    const box = (await canvas.boundingBox())!;
+    // a drag across the middle half of the plot (chartjs-plugin-zoom's drag-to-zoom)
+    await canvas.hover({ position: { x: box.width * 0.35, y: box.height * 0.3 } });
+    await frame.page().mouse.down();
+    await canvas.hover({ position: { x: box.width * 0.65, y: box.height * 0.6 } });
+    await frame.page().mouse.up();
+    const [zoomedMin, zoomedMax] = await waitUntil('the chart zoomed in', async () => {
+      const [a, b] = await range();
+      return a > min && b < max ? [a, b] : undefined;
+    });
+    assert.ok(zoomedMax - zoomedMin < (max - min) / 2, `zoomed to ${zoomedMin}..${zoomedMax} of ${min}..${max}`);
+    await frame.getByRole('button', { name: 'Reset zoom' }).click();
+    await waitUntil('the full range again', async () => (await range()).join() === [min, max].join());
+  });
+
   test('switching to a light theme restyles the charts with darker run colours', async (vs) => {
     const dark = await panelState(frame);
     await useColorTheme(vs);

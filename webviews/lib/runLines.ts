@@ -113,6 +113,8 @@ export function runLinesPlugin(lines: () => RunLine[], drawn: (lines: DrawnLine[
         out.push({ runId: line.runId, px: px.subarray(0, n), py: py.subarray(0, n), index: index.subarray(0, n) });
       }
       ctx.restore();
+      // the x range drawn, for tests and tools that cannot read the canvas (zoom and pan change it)
+      chart.canvas.dataset.xRange = `${xScale.min} ${xScale.max}`;
       drawn(out);
     },
   };
